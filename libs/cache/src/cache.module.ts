@@ -1,0 +1,61 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { CACHE_REDIS_CONNECTION, RESOLVED_CACHE_OPTIONS } from './cache.constants';
+import { CacheExplorer } from './cache.explorer';
+import { CACHE_MODULE_OPTIONS, ConfigurableModuleClass } from './cache.module-definition';
+import type { CacheModuleOptions } from './cache-options.interface';
+import { CacheService } from './cache.service';
+import { resolveCacheOptions, type ResolvedCacheOptions } from './options/resolve-options';
+import {
+  createRedisConnection,
+  waitUntilReady,
+  type RedisConnection,
+} from './redis/redis-connection';
+import { CacheStore } from './stores/cache-store.interface';
+import { MemoryStore } from './stores/memory.store';
+import { RedisStore } from './stores/redis.store';
+
+/**
+ * Gives the app a {@link CacheService} and wires `@Cacheable`, `@CacheEvict` and `@CachePut`.
+ * Without `redis` it runs on a bounded in-memory store.
+ *
+ * @example
+ * CacheModule.forRoot({ isGlobal: true, ttl: '5m', redis: { url: process.env.REDIS_URL } })
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: RESOLVED_CACHE_OPTIONS,
+      useFactory: (options: CacheModuleOptions) => resolveCacheOptions(options),
+      inject: [CACHE_MODULE_OPTIONS],
+    },
+    {
+      provide: CACHE_REDIS_CONNECTION,
+      useFactory: async (options: ResolvedCacheOptions) => {
+        if (!options.redis) return null;
+        const connection = createRedisConnection(options.redis);
+        // Start on a warm connection when Redis is there; boot anyway when it is not.
+        await waitUntilReady(connection.client, options.redis.connectTimeout);
+        return connection;
+      },
+      inject: [RESOLVED_CACHE_OPTIONS],
+    },
+    {
+      provide: CacheStore,
+      useFactory: (options: ResolvedCacheOptions, connection: RedisConnection | null) =>
+        connection
+          ? new RedisStore(connection.client, {
+              namespace: options.namespace,
+              binary: options.serializer.binary,
+              owned: connection.owned,
+            })
+          : new MemoryStore(options.maxEntries),
+      inject: [RESOLVED_CACHE_OPTIONS, CACHE_REDIS_CONNECTION],
+    },
+    CacheService,
+    CacheExplorer,
+  ],
+  exports: [CacheService, CacheStore, RESOLVED_CACHE_OPTIONS, CACHE_REDIS_CONNECTION],
+})
+export class CacheModule extends ConfigurableModuleClass {}

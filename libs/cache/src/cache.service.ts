@@ -1,0 +1,472 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CacheSetOptions, GetOrSetOptions } from './cache-options.interface';
+import { RESOLVED_CACHE_OPTIONS } from './cache.constants';
+import { SingleFlight } from './concurrency/single-flight';
+import { CacheConfigError } from './errors';
+import { parseDuration } from './options/duration';
+import type { ResolvedCacheOptions } from './options/resolve-options';
+import { EvictionJournal, type PendingEviction } from './recovery/eviction-journal';
+import { CacheStore, type StoredEntry, type StoreWrite } from './stores/cache-store.interface';
+
+/** Counters since the service started. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  /** Expired values served within their grace period. */
+  staleHits: number;
+  loads: number;
+  loadErrors: number;
+  sets: number;
+  deletes: number;
+  /** Store failures and undecodable entries. */
+  errors: number;
+  /** (hits + staleHits) / (hits + staleHits + misses), 0 before the first read. */
+  hitRate: number;
+}
+
+/** One entry of {@link CacheService.mset}. */
+export interface CacheEntryInput<T = unknown> extends CacheSetOptions {
+  key: string;
+  value: T;
+}
+
+/** Options the decorators pass with durations already in milliseconds. */
+export interface ResolvedWriteOptions {
+  ttl?: number;
+  tags?: readonly string[];
+  grace?: number;
+  /** When it returns false for a loaded value, the value is returned but not stored. */
+  accept?: (value: unknown) => boolean;
+}
+
+const FAILED: unique symbol = Symbol('CACHE:FAILED');
+type Failed = typeof FAILED;
+const REPLAY_INTERVAL_MS = 200;
+const MAX_POLL_DELAY_MS = 50;
+
+/**
+ * The cache: reads, writes, stampede protection, tags and patterns over the configured store.
+ * A store failure never breaks the caller: reads become misses, loaders still run, failed
+ * evictions are journaled and replayed when the store is back.
+ *
+ * @example
+ * const user = await cache.getOrSet(cacheKey('user', id), () => repo.find(id), { ttl: '1m', tags: ['users'] });
+ */
+@Injectable()
+export class CacheService implements OnApplicationShutdown {
+  private readonly logger = new Logger(CacheService.name);
+  private readonly counters = {
+    hits: 0,
+    misses: 0,
+    staleHits: 0,
+    loads: 0,
+    loadErrors: 0,
+    sets: 0,
+    deletes: 0,
+    errors: 0,
+  };
+  private readonly flights = new SingleFlight<unknown>();
+  private readonly refreshes = new SingleFlight<void>();
+  private readonly journal = new EvictionJournal();
+  private outageSince: number | undefined;
+  private replayTimer: NodeJS.Timeout | undefined;
+  private replaying = false;
+  private closed = false;
+
+  constructor(
+    @Inject(CacheStore) private readonly store: CacheStore,
+    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+  ) {}
+
+  /** The fresh value at `key`, or `undefined` on a miss (a stored `null` is returned as `null`). */
+  async get<T>(key: string): Promise<T | undefined> {
+    const entry = await this.read(key);
+    if (entry === undefined || entry.freshUntil <= Date.now()) {
+      this.counters.misses++;
+      return undefined;
+    }
+    const value = this.decode(key, entry);
+    if (value === FAILED) {
+      this.counters.misses++;
+      return undefined;
+    }
+    this.counters.hits++;
+    return value as T;
+  }
+
+  /** Fresh values for many keys, in order, in one round trip. */
+  async mget<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    const entries = this.journal.size > 0 ? FAILED : await this.attempt(this.store.getMany(keys));
+    const now = Date.now();
+    return keys.map((key, i) => {
+      const entry = entries === FAILED ? undefined : entries[i];
+      const value = entry && entry.freshUntil > now ? this.decode(key, entry) : FAILED;
+      if (value === FAILED) this.counters.misses++;
+      else this.counters.hits++;
+      return value === FAILED ? undefined : (value as T);
+    });
+  }
+
+  /** Stores `value` at `key`. Storing `undefined` deletes the key: a miss already means undefined. */
+  async set<T>(key: string, value: T, options: CacheSetOptions = {}): Promise<void> {
+    if (value === undefined) return this.del(key);
+    await this.write([this.toWrite(key, value, this.resolveWrite(options), Date.now())]);
+  }
+
+  /** Stores many entries in one round trip. */
+  async mset(entries: readonly CacheEntryInput[]): Promise<void> {
+    const now = Date.now();
+    const writes: StoreWrite[] = [];
+    const removed: string[] = [];
+    for (const { key, value, ...options } of entries) {
+      if (value === undefined) removed.push(key);
+      else writes.push(this.toWrite(key, value, this.resolveWrite(options), now));
+    }
+    await Promise.all([this.write(writes), removed.length > 0 ? this.del(removed) : undefined]);
+  }
+
+  /** Removes one key or many. */
+  async del(keys: string | readonly string[]): Promise<void> {
+    const list = typeof keys === 'string' ? [keys] : [...keys];
+    if (list.length === 0) return;
+    this.counters.deletes += list.length;
+    await this.evict({ kind: 'delete', keys: list });
+  }
+
+  /**
+   * The value at `key`, loading and storing it on a miss. Concurrent callers in this process share
+   * one loader call, and across processes sharing Redis a short lock makes the others wait for the
+   * first one's value. With `grace`, an expired value is served while one caller refreshes it, and
+   * when the loader throws.
+   */
+  getOrSet<T>(
+    key: string,
+    loader: () => T | Promise<T>,
+    options: GetOrSetOptions = {},
+  ): Promise<T> {
+    const resolved = this.resolveWrite(options);
+    return this.flights.run(key, () => this.resolve(key, loader, resolved)) as Promise<T>;
+  }
+
+  /** Same as {@link getOrSet} with options already in milliseconds (used by the decorators). */
+  getOrLoad<T>(
+    key: string,
+    loader: () => T | Promise<T>,
+    options: ResolvedWriteOptions,
+  ): Promise<T> {
+    return this.flights.run(key, () => this.resolve(key, loader, options)) as Promise<T>;
+  }
+
+  /** Stores a value with options already in milliseconds (used by `@CachePut`). */
+  async put(key: string, value: unknown, options: ResolvedWriteOptions): Promise<void> {
+    if (value !== undefined) await this.storeLoaded(key, value, options, Date.now());
+  }
+
+  /** Makes every entry stored with one of `tags` a miss, on every instance sharing the store. */
+  async invalidateTags(tags: string | readonly string[]): Promise<void> {
+    const list = typeof tags === 'string' ? [tags] : [...tags];
+    assertTags(list);
+    if (list.length > 0) await this.evict({ kind: 'tags', tags: list, at: Date.now() });
+  }
+
+  /**
+   * Removes the keys of this namespace that match a Redis glob (`user:*`). Scans, never KEYS.
+   * Use {@link escapePattern} on any user-supplied part: `deleteByPattern(`user:${escapePattern(id)}:*`)`.
+   */
+  async deleteByPattern(pattern: string): Promise<void> {
+    if (typeof pattern !== 'string' || pattern.length === 0) {
+      throw new CacheConfigError('pattern', 'deleteByPattern() needs a non-empty glob');
+    }
+    await this.evict({ kind: 'pattern', pattern });
+  }
+
+  /** Removes every entry of this namespace (never FLUSHDB). */
+  async clear(): Promise<void> {
+    await this.evict({ kind: 'clear' });
+  }
+
+  /** Counters since start. */
+  stats(): CacheStats {
+    const { hits, staleHits, misses } = this.counters;
+    const reads = hits + staleHits + misses;
+    return { ...this.counters, hitRate: reads === 0 ? 0 : (hits + staleHits) / reads };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.replayTimer);
+    this.replayTimer = undefined;
+    await this.store.close();
+  }
+
+  private async resolve<T>(
+    key: string,
+    loader: () => T | Promise<T>,
+    options: ResolvedWriteOptions,
+  ): Promise<T> {
+    const entry = await this.read(key);
+    if (entry !== undefined) {
+      const value = this.decode(key, entry);
+      if (value !== FAILED) {
+        if (entry.freshUntil > Date.now()) {
+          this.counters.hits++;
+          return value as T;
+        }
+        if (options.grace) {
+          this.counters.staleHits++;
+          this.refreshInBackground(key, loader, options);
+          return value as T;
+        }
+      }
+    }
+    this.counters.misses++;
+    return this.loadUnderLock(key, loader, options);
+  }
+
+  /**
+   * Loads a missing value, making other processes wait for it: the lock holder loads and stores;
+   * the others poll the entry until it appears, the lock frees up, or the lock timeout passes.
+   */
+  private async loadUnderLock<T>(
+    key: string,
+    loader: () => T | Promise<T>,
+    options: ResolvedWriteOptions,
+  ): Promise<T> {
+    const deadline = Date.now() + this.options.lockTimeout;
+    let delay = 5;
+    for (;;) {
+      const token = await this.attempt(this.store.lock(key, this.options.lockTimeout));
+      if (token === FAILED) return this.load(key, loader, options);
+      if (token !== undefined) return this.loadLocked(key, token, loader, options);
+      await sleep(delay);
+      delay = Math.min(delay * 2, MAX_POLL_DELAY_MS);
+      const found = await this.readFresh(key);
+      if (found !== FAILED) return found as T;
+      if (Date.now() >= deadline) return this.load(key, loader, options);
+    }
+  }
+
+  private async loadLocked<T>(
+    key: string,
+    token: string,
+    loader: () => T | Promise<T>,
+    options: ResolvedWriteOptions,
+  ): Promise<T> {
+    try {
+      // Another process may have stored the value between our miss and our lock.
+      const found = await this.readFresh(key);
+      if (found !== FAILED) return found as T;
+      return await this.load(key, loader, options);
+    } finally {
+      await this.attempt(this.store.unlock(key, token));
+    }
+  }
+
+  private async load<T>(
+    key: string,
+    loader: () => T | Promise<T>,
+    options: ResolvedWriteOptions,
+  ): Promise<T> {
+    const startedAt = Date.now();
+    let value: T;
+    try {
+      value = await loader();
+    } catch (error) {
+      this.counters.loadErrors++;
+      throw error;
+    }
+    this.counters.loads++;
+    if (value !== undefined && (options.accept === undefined || options.accept(value))) {
+      await this.storeLoaded(key, value, options, startedAt);
+    }
+    return value;
+  }
+
+  private refreshInBackground<T>(
+    key: string,
+    loader: () => T | Promise<T>,
+    options: ResolvedWriteOptions,
+  ): void {
+    if (this.refreshes.has(key)) return;
+    void this.refreshes.run(key, async () => {
+      const token = await this.attempt(this.store.lock(key, this.options.lockTimeout));
+      if (token === undefined) return; // another process is refreshing it
+      try {
+        await this.load(key, loader, options);
+      } catch (error) {
+        this.logger.debug(`Refreshing "${key}" failed; serving the stale value: ${String(error)}`);
+      } finally {
+        if (token !== FAILED) await this.attempt(this.store.unlock(key, token));
+      }
+    });
+  }
+
+  private async read(key: string): Promise<StoredEntry | undefined> {
+    // While evictions wait to be replayed, the store may hold values they would have removed.
+    if (this.journal.size > 0) return undefined;
+    const entry = await this.attempt(this.store.get(key));
+    return entry === FAILED ? undefined : entry;
+  }
+
+  private async readFresh(key: string): Promise<unknown> {
+    const entry = await this.read(key);
+    if (entry === undefined || entry.freshUntil <= Date.now()) return FAILED;
+    return this.decode(key, entry);
+  }
+
+  private decode(key: string, entry: StoredEntry): unknown {
+    try {
+      return this.options.serializer.deserialize(entry.payload);
+    } catch (error) {
+      this.counters.errors++;
+      this.logger.warn(`Dropping undecodable cache entry "${key}": ${String(error)}`);
+      void this.attempt(this.store.delete([key]));
+      return FAILED;
+    }
+  }
+
+  private toWrite(
+    key: string,
+    value: unknown,
+    options: ResolvedWriteOptions,
+    createdAt: number,
+  ): StoreWrite {
+    const ttl = options.ttl ?? this.options.ttl;
+    const jittered = ttl * (1 + Math.random() * this.options.jitter);
+    const now = Date.now();
+    return {
+      key,
+      entry: {
+        payload: this.options.serializer.serialize(value),
+        createdAt,
+        freshUntil: now + jittered,
+        tags: options.tags ?? [],
+      },
+      keepFor: jittered + (options.grace ?? 0),
+    };
+  }
+
+  /** A loaded value that cannot be serialized is returned to the caller, just not stored. */
+  private async storeLoaded(
+    key: string,
+    value: unknown,
+    options: ResolvedWriteOptions,
+    startedAt: number,
+  ): Promise<void> {
+    let write: StoreWrite;
+    try {
+      write = this.toWrite(key, value, options, startedAt);
+    } catch (error) {
+      this.counters.errors++;
+      this.logger.warn(
+        `Not caching "${key}": its value cannot be serialized: ${describeError(error)}`,
+      );
+      return;
+    }
+    await this.write([write]);
+  }
+
+  private async write(writes: StoreWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    if ((await this.attempt(this.store.set(writes))) !== FAILED)
+      this.counters.sets += writes.length;
+  }
+
+  private resolveWrite(options: GetOrSetOptions): ResolvedWriteOptions {
+    if (options.tags !== undefined) assertTags(options.tags);
+    return {
+      ttl:
+        options.ttl === undefined ? undefined : positive(parseDuration(options.ttl, 'ttl'), 'ttl'),
+      grace: options.grace === undefined ? undefined : parseDuration(options.grace, 'grace'),
+      tags: options.tags,
+    };
+  }
+
+  private async evict(eviction: PendingEviction): Promise<void> {
+    if (this.journal.size > 0) {
+      this.journal.add(eviction);
+      this.scheduleReplay();
+      return;
+    }
+    if ((await this.attempt(this.apply(eviction))) === FAILED) {
+      this.journal.add(eviction);
+      this.scheduleReplay();
+    }
+  }
+
+  private apply(eviction: PendingEviction): Promise<unknown> {
+    switch (eviction.kind) {
+      case 'delete':
+        return this.store.delete(eviction.keys);
+      case 'tags':
+        return this.store.invalidateTags(eviction.tags, eviction.at);
+      case 'pattern':
+        return this.store.deleteByPattern(eviction.pattern);
+      case 'clear':
+        return this.store.clear();
+    }
+  }
+
+  private scheduleReplay(): void {
+    if (this.replayTimer || this.closed) return;
+    this.replayTimer = setInterval(() => void this.replay(), REPLAY_INTERVAL_MS);
+    this.replayTimer.unref();
+  }
+
+  private async replay(): Promise<void> {
+    if (this.replaying) return;
+    this.replaying = true;
+    try {
+      await this.journal.replay((eviction) => this.apply(eviction).then(() => undefined));
+      clearInterval(this.replayTimer);
+      this.replayTimer = undefined;
+      this.noteRecovery();
+      this.logger.log('Replayed the evictions that failed while the cache store was unavailable');
+    } catch {
+      // Still down: the timer tries again.
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  /** Every store call goes through here: a failure is counted, logged once per outage, and swallowed. */
+  private async attempt<T>(call: Promise<T>): Promise<T | Failed> {
+    try {
+      const value = await call;
+      if (this.outageSince !== undefined) this.noteRecovery();
+      return value;
+    } catch (error) {
+      this.counters.errors++;
+      if (this.outageSince === undefined) {
+        this.outageSince = Date.now();
+        this.logger.warn(
+          `Cache store unavailable; serving without it until it answers again: ${describeError(error)}`,
+        );
+      }
+      return FAILED;
+    }
+  }
+
+  private noteRecovery(): void {
+    if (this.outageSince === undefined) return;
+    const seconds = ((Date.now() - this.outageSince) / 1000).toFixed(1);
+    this.outageSince = undefined;
+    this.logger.log(`Cache store is answering again after ${seconds}s`);
+  }
+}
+
+function assertTags(tags: readonly unknown[]): void {
+  if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string' || tag.length === 0)) {
+    throw new CacheConfigError('tags', 'expected a list of non-empty strings');
+  }
+}
+
+function positive(ms: number, option: string): number {
+  if (ms <= 0) throw new CacheConfigError(option, 'expected more than 0 ms');
+  return ms;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,94 @@
+import type { Logger } from '@nestjs/common';
+import type { CacheService, ResolvedWriteOptions } from '../cache.service';
+import { CacheKeyError } from '../errors';
+import type {
+  CacheableOptions,
+  CacheEvictOptions,
+  CachePutOptions,
+} from './cache-decorator.options';
+import { compileDuration, compileKey, compileKeys, compileTags } from './compile-options';
+
+export type Method = (this: unknown, ...args: unknown[]) => unknown;
+
+/** `@Cacheable`: read through the cache; a key that cannot be built bypasses the cache. */
+export function cacheableWrapper(
+  original: Method,
+  options: CacheableOptions,
+  cache: CacheService,
+  where: string,
+  logger: Logger,
+): Method {
+  const keyOf = compileKey(options.key, where);
+  const tagsOf = compileTags(options.tags, where);
+  const ttl = compileDuration(options.ttl, 'ttl', `@Cacheable ${where}`);
+  const grace = compileDuration(options.grace, 'grace', `@Cacheable ${where}`);
+  const { condition, unless, type } = options;
+  const rebuild = type ? (value: unknown) => rebuildAs(type, value) : (value: unknown) => value;
+  let warned = false;
+
+  return async function cached(this: unknown, ...args: unknown[]): Promise<unknown> {
+    if (condition && condition(...args) === false) return original.apply(this, args);
+    let key: string;
+    let write: ResolvedWriteOptions;
+    try {
+      key = keyOf(args);
+      write = { ttl, grace, tags: tagsOf?.(args) };
+    } catch (error) {
+      if (!(error instanceof CacheKeyError)) throw error;
+      if (!warned) logger.warn(`${where}: ${error.message}; calling it without the cache`);
+      warned = true;
+      return original.apply(this, args);
+    }
+    if (unless) write.accept = (result) => unless(result, ...args) !== true;
+    return rebuild(await cache.getOrLoad(key, () => original.apply(this, args), write));
+  };
+}
+
+/** `@CachePut`: always run the method, then store its result. */
+export function putWrapper(
+  original: Method,
+  options: CachePutOptions,
+  cache: CacheService,
+  where: string,
+): Method {
+  const keyOf = compileKey(options.key, where);
+  const tagsOf = compileTags(options.tags, where);
+  const ttl = compileDuration(options.ttl, 'ttl', `@CachePut ${where}`);
+
+  return async function putting(this: unknown, ...args: unknown[]): Promise<unknown> {
+    const result = await original.apply(this, args);
+    await cache.put(keyOf(args), result, { ttl, tags: tagsOf?.(args) });
+    return result;
+  };
+}
+
+/** `@CacheEvict`: evict after success (or before the call with `beforeInvocation`). */
+export function evictWrapper(
+  original: Method,
+  options: CacheEvictOptions,
+  cache: CacheService,
+  where: string,
+): Method {
+  const keysOf = options.key === undefined ? undefined : compileKeys(options.key, where);
+  const tagsOf = compileTags(options.tags, where);
+  const evict = async (args: readonly unknown[]): Promise<void> => {
+    if (options.allEntries) return cache.clear();
+    await Promise.all([
+      keysOf ? cache.del(keysOf(args)) : undefined,
+      tagsOf ? cache.invalidateTags(tagsOf(args)) : undefined,
+    ]);
+  };
+
+  return async function evicting(this: unknown, ...args: unknown[]): Promise<unknown> {
+    if (options.beforeInvocation) await evict(args);
+    const result = await original.apply(this, args);
+    if (!options.beforeInvocation) await evict(args);
+    return result;
+  };
+}
+
+function rebuildAs(type: abstract new (...args: never[]) => unknown, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => rebuildAs(type, item));
+  if (value === null || typeof value !== 'object' || value instanceof type) return value;
+  return Object.assign(Object.create(type.prototype as object) as object, value);
+}

@@ -1,0 +1,108 @@
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+import type { ResolvedRedisOptions } from '../options/resolve-options';
+
+/** The client the module talks to, and whether it opened it (and so must close it). */
+export interface RedisConnection {
+  client: Redis | Cluster;
+  owned: boolean;
+}
+
+const MAX_BACKOFF_MS = 500;
+
+/**
+ * Reconnect delay: exponential from 50 ms, capped at 500 ms (so a restarted server is picked up within about half a second), with full jitter so many instances do
+ * not reconnect in step.
+ */
+export function reconnectDelay(attempt: number): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(attempt, 10));
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+
+/**
+ * Opens the ioredis client described by the options, set up so that a cache call never waits
+ * longer than `commandTimeout`: no offline queue (commands fail at once while disconnected), no
+ * resend of commands that got no reply, and background reconnection with a capped backoff.
+ */
+export function createRedisConnection(options: ResolvedRedisOptions): RedisConnection {
+  if (options.client) return { client: options.client, owned: false };
+  const client = openClient(options);
+  // Failures surface through the commands (counted and logged once per outage by the service);
+  // without a listener ioredis would print every reconnection error.
+  client.on('error', ignore);
+  client.on('node error', ignore);
+  return { client, owned: true };
+}
+
+function ignore(): void {}
+
+/**
+ * Waits until the client is ready, at most `timeout` ms, and never fails: an app whose Redis is
+ * down still boots (and the client keeps reconnecting in the background).
+ */
+export function waitUntilReady(client: Redis | Cluster, timeout: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeout);
+    client.once('ready', done);
+  });
+}
+
+function openClient(options: ResolvedRedisOptions): Redis | Cluster {
+  const common: RedisOptions = {
+    username: options.username,
+    password: options.password,
+    db: options.db,
+    tls: options.tls === true ? {} : (options.tls as RedisOptions['tls']),
+    commandTimeout: options.commandTimeout,
+    connectTimeout: options.connectTimeout,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
+    enableAutoPipelining: true,
+    retryStrategy: reconnectDelay,
+    // ioredis arms this timer on every disconnect and only clears it when the socket closes, which
+    // an already-refused socket never does again: keep it short so closing leaves nothing behind.
+    disconnectTimeout: 100,
+  };
+  stripUndefined(common);
+
+  if (options.cluster) {
+    const nodes = options.cluster.nodes.map(toClusterNode);
+    const { retryStrategy: _retry, enableOfflineQueue: _queue, ...redisOptions } = common;
+    return new Cluster(nodes, {
+      redisOptions,
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: reconnectDelay,
+      slotsRefreshTimeout: options.connectTimeout,
+      scaleReads: 'master',
+    });
+  }
+  if (options.sentinels) {
+    return new Redis({
+      ...common,
+      sentinels: options.sentinels,
+      name: options.name,
+      sentinelRetryStrategy: reconnectDelay,
+    });
+  }
+  if (options.url) return new Redis(options.url, common);
+  return new Redis({ ...common, host: options.host ?? '127.0.0.1', port: options.port ?? 6379 });
+}
+
+function toClusterNode(node: string | { host: string; port: number }): ClusterNode {
+  if (typeof node !== 'string') return node;
+  const url = node.includes('://') ? new URL(node) : new URL(`redis://${node}`);
+  return { host: url.hostname, port: Number(url.port || 6379) };
+}
+
+function stripUndefined(options: RedisOptions): void {
+  for (const key of Object.keys(options) as (keyof RedisOptions)[]) {
+    if (options[key] === undefined) delete options[key];
+  }
+}

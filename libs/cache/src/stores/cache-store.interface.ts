@@ -1,0 +1,52 @@
+import { Inject } from '@nestjs/common';
+
+/** One cache entry as a store keeps it: the serialized value and the facts needed to judge it. */
+export interface StoredEntry {
+  /** The serialized value. */
+  payload: string | Buffer;
+  /** Epoch ms when the value was loaded; a tag invalidated at or after this makes the entry a miss. */
+  createdAt: number;
+  /** Epoch ms until which the entry is fresh; past it, it is stale (served only within grace). */
+  freshUntil: number;
+  /** Tags the entry was stored with. */
+  tags: readonly string[];
+}
+
+/** A write: the entry and how long the store keeps it (its TTL plus grace), in ms. */
+export interface StoreWrite {
+  key: string;
+  entry: StoredEntry;
+  keepFor: number;
+}
+
+/**
+ * The contract every backend implements (memory, Redis standalone/Sentinel/Cluster). Keys are the
+ * caller's keys; the store adds its namespace. Every method may reject when the backend fails.
+ */
+export interface CacheStore {
+  /** Reads one entry; an entry with an invalidated tag is a miss (and is removed). */
+  get(key: string): Promise<StoredEntry | undefined>;
+  /** Reads many entries in one round trip, in order. */
+  getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]>;
+  /** Writes entries (one round trip for many). */
+  set(writes: readonly StoreWrite[]): Promise<void>;
+  /** Removes entries. */
+  delete(keys: readonly string[]): Promise<void>;
+  /** Makes every entry created at or before `at` with one of `tags` a miss. */
+  invalidateTags(tags: readonly string[], at: number): Promise<void>;
+  /** Removes the entries whose key matches the glob (Redis glob syntax); returns how many. */
+  deleteByPattern(pattern: string): Promise<number>;
+  /** Removes every entry and tag of the namespace. */
+  clear(): Promise<void>;
+  /** Takes a lock for `key` for `ttl` ms; returns a token to release it, or `undefined` if it is held. */
+  lock(key: string, ttl: number): Promise<string | undefined>;
+  /** Releases a lock, only if `token` still holds it. */
+  unlock(key: string, token: string): Promise<void>;
+  /** Releases what the store owns (timers, connections it opened). */
+  close(): Promise<void>;
+}
+
+export const CacheStore = Symbol('CacheStore');
+
+/** Injects the module's {@link CacheStore}. */
+export const InjectCacheStore = (): ParameterDecorator => Inject(CacheStore);

@@ -1,0 +1,3 @@
+import { describeCacheService } from './cache-service.behaviour';
+
+describeCacheService('the memory store', () => ({}));

@@ -1,0 +1,151 @@
+import { Logger, type INestApplicationContext } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CacheService } from '@app/cache';
+import { uniqueNamespace } from '../contract/cache-store.contract';
+import { startRedis, waitUntil, type RedisServer } from '../harness';
+import { cacheApp } from '../support/cache-app';
+
+const COMMAND_TIMEOUT = 150;
+// Generous: this bounds a hang, it does not measure speed (the machine is shared and noisy).
+const BOUND = COMMAND_TIMEOUT + 600;
+
+describe('CacheService when Redis misbehaves', () => {
+  let server: RedisServer;
+  let app: INestApplicationContext;
+  let cache: CacheService;
+  let namespace: string;
+
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+
+  afterAll(() => server.stop());
+
+  beforeEach(async () => {
+    if (!server.running) await server.restart();
+    namespace = uniqueNamespace();
+    ({ app, cache } = await cacheApp({
+      namespace,
+      redis: { url: server.url, commandTimeout: COMMAND_TIMEOUT, connectTimeout: 300 },
+    }));
+    await cache.set('probe', 1); // the connection is up
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    if (server.running) {
+      await server.resume();
+      await server.cli('CLIENT', 'UNPAUSE');
+      await cache.clear();
+    }
+    await app.close();
+  });
+
+  async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+    const started = performance.now();
+    const value = await work();
+    return { value, ms: performance.now() - started };
+  }
+
+  it('returns the loader value at once when Redis is stopped', async () => {
+    await server.stop();
+    const { value, ms } = await timed(() => cache.getOrSet('k', () => 'from-db'));
+    expect(value).toBe('from-db');
+    expect(ms).toBeLessThan(BOUND);
+    expect(cache.stats().errors).toBeGreaterThan(0);
+  });
+
+  it('returns the loader value within the command timeout when Redis is frozen', async () => {
+    await server.pause();
+    const { value, ms } = await timed(() => cache.getOrSet('k', () => 'from-db'));
+    expect(value).toBe('from-db');
+    expect(ms).toBeLessThan(BOUND);
+    const read = await timed(() => cache.get('probe'));
+    expect(read.value).toBeUndefined();
+    expect(read.ms).toBeLessThan(BOUND);
+  });
+
+  it('returns the loader value within the command timeout during CLIENT PAUSE', async () => {
+    await server.clientPause(1500, 'ALL');
+    const { value, ms } = await timed(() => cache.getOrSet('k', () => 'from-db'));
+    expect(value).toBe('from-db');
+    expect(ms).toBeLessThan(BOUND);
+  });
+
+  it('logs one warning per outage, not one per request, and counts every failure', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    await server.stop();
+    for (let i = 0; i < 20; i++) await cache.get(`k${i}`);
+    const outageWarnings = warn.mock.calls.filter(([message]) =>
+      /unavailable/.test(String(message)),
+    );
+    expect(outageWarnings).toHaveLength(1);
+    expect(cache.stats().errors).toBeGreaterThanOrEqual(20);
+  });
+
+  it('replays an eviction that failed during an outage, so no stale value is read after it', async () => {
+    await cache.set('user:1', 'old');
+    await server.pause();
+    await cache.del('user:1'); // times out: journaled
+    await server.resume();
+    await expect(cache.get('user:1')).resolves.toBeUndefined();
+    await waitUntil(async () => (await server.cli('EXISTS', `${namespace}:user:1`)) === '0', {
+      what: 'the journaled eviction to reach Redis',
+      timeoutMs: 3000,
+    });
+    await expect(cache.get('user:1')).resolves.toBeUndefined();
+  });
+
+  it('replays a tag invalidation that failed during an outage', async () => {
+    await cache.set('list', ['old'], { tags: ['users'] });
+    await server.pause();
+    await cache.invalidateTags(['users']);
+    await server.resume();
+    await expect(cache.get('list')).resolves.toBeUndefined();
+    await sleep(400);
+    await expect(cache.get('list')).resolves.toBeUndefined();
+  });
+
+  it('never resends a command that timed out once Redis is back', async () => {
+    await server.pause();
+    await cache.set('late', 'v'); // written to the socket, times out
+    await server.kill(); // the paused server dies with the command unread
+    await server.restart();
+    await waitUntil(
+      async () => {
+        await cache.set('after', 1);
+        return (await server.cli('EXISTS', `${namespace}:after`)) === '1';
+      },
+      { what: 'writes to reach the restarted server', timeoutMs: 5000 },
+    );
+    await sleep(200);
+    await expect(server.cli('EXISTS', `${namespace}:late`)).resolves.toBe('0');
+  });
+});
+
+describe('CacheService started while Redis is down', () => {
+  it('boots, serves loader values, and uses Redis once it comes up', async () => {
+    const server = await startRedis();
+    await server.stop();
+    const namespace = uniqueNamespace();
+    const { app, cache } = await cacheApp({
+      namespace,
+      redis: { url: server.url, commandTimeout: COMMAND_TIMEOUT, connectTimeout: 300 },
+    });
+    try {
+      await expect(cache.getOrSet('k', () => 'loaded')).resolves.toBe('loaded');
+      await server.restart();
+      await waitUntil(
+        async () => {
+          await cache.set('k', 'stored');
+          return (await cache.get('k')) === 'stored';
+        },
+        { what: 'the cache to use Redis once it is up', timeoutMs: 5000 },
+      );
+      expect(await server.cli('EXISTS', `${namespace}:k`)).toBe('1');
+    } finally {
+      await app.close();
+      await server.stop();
+    }
+  });
+});

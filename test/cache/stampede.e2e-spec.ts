@@ -1,0 +1,57 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { uniqueNamespace } from '../contract/cache-store.contract';
+import { standaloneRedis, type StandaloneRedis } from '../harness';
+import { cacheApp } from '../support/cache-app';
+
+describe('stampede across processes sharing Redis', () => {
+  let server: StandaloneRedis;
+  beforeAll(async () => {
+    server = await standaloneRedis();
+  });
+  afterAll(() => server.release());
+
+  it('makes 4 services on separate connections call the loader once for 4 x 250 callers', async () => {
+    const namespace = uniqueNamespace();
+    const apps = await Promise.all(
+      [1, 2, 3, 4].map(() => cacheApp({ namespace, redis: { url: server.url } })),
+    );
+    try {
+      await Promise.all(apps.map(({ cache }) => cache.set('warm', 1))); // every connection is up
+      let calls = 0;
+      const loader = async () => {
+        calls++;
+        await sleep(50);
+        return { loadedBy: calls };
+      };
+      const results = await Promise.all(
+        apps.flatMap(({ cache }) =>
+          Array.from({ length: 250 }, () => cache.getOrSet('hot', loader)),
+        ),
+      );
+      expect(calls).toBe(1);
+      expect(results.every((r) => r.loadedBy === 1)).toBe(true);
+    } finally {
+      await apps[0].cache.clear();
+      await Promise.all(apps.map(({ app }) => app.close()));
+    }
+  });
+
+  it('lets waiters load themselves when the lock holder dies without storing a value', async () => {
+    const namespace = uniqueNamespace();
+    const { app, cache } = await cacheApp({
+      namespace,
+      lockTimeout: 300,
+      redis: { url: server.url },
+    });
+    try {
+      // A holder from another process that crashed: its lock is there, no value ever comes.
+      await server.cli('SET', `${namespace}#lock:k`, 'dead-holder', 'PX', '200');
+      const started = Date.now();
+      await expect(cache.getOrSet('k', () => 'mine')).resolves.toBe('mine');
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      await cache.clear();
+      await app.close();
+    }
+  });
+});

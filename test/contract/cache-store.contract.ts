@@ -1,0 +1,198 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CacheStore, StoredEntry } from '@app/cache';
+
+/** Makes a store over the given namespace; stores made with one namespace share their data. */
+export type StoreFactory = (namespace: string) => Promise<CacheStore> | CacheStore;
+
+interface ContractOptions {
+  /** Whether the store keeps Buffers (binary serializers) rather than strings. */
+  binary?: boolean;
+}
+
+let sequence = 0;
+/** A namespace no other spec (or earlier run) uses, so specs can share a server safely. */
+export const uniqueNamespace = (): string =>
+  `t${process.pid}-${Date.now().toString(36)}-${sequence++}`;
+
+function entry(payload: string, extra: Partial<StoredEntry> = {}): StoredEntry {
+  const now = Date.now();
+  return { payload, createdAt: now, freshUntil: now + 60_000, tags: [], ...extra };
+}
+
+/**
+ * The behaviour every store must show. A new backend is one class plus one call of this suite.
+ */
+export function describeCacheStoreContract(
+  name: string,
+  makeStore: StoreFactory,
+  options: ContractOptions = {},
+): void {
+  describe(`${name} store contract`, () => {
+    let namespace: string;
+    let store: CacheStore;
+    const opened: CacheStore[] = [];
+    const open = async (ns: string): Promise<CacheStore> => {
+      const created = await makeStore(ns);
+      opened.push(created);
+      return created;
+    };
+    const payload = (text: string): string | Buffer => (options.binary ? Buffer.from(text) : text);
+    const text = (value: string | Buffer | undefined): string | undefined =>
+      value === undefined ? undefined : value.toString();
+
+    beforeEach(async () => {
+      namespace = uniqueNamespace();
+      store = await open(namespace);
+    });
+
+    afterEach(async () => {
+      for (const s of opened.splice(0)) {
+        await s.clear();
+        await s.close();
+      }
+    });
+
+    it('returns undefined for a key it never stored', async () => {
+      await expect(store.get('missing')).resolves.toBeUndefined();
+    });
+
+    it('returns what was stored, with its times and tags', async () => {
+      const stored = entry('v1', { tags: ['a', 'b:1'], payload: payload('v1') as string });
+      await store.set([{ key: 'k', entry: stored, keepFor: 60_000 }]);
+      const read = await store.get('k');
+      expect(text(read?.payload)).toBe('v1');
+      expect(read?.createdAt).toBe(stored.createdAt);
+      expect(read?.freshUntil).toBe(stored.freshUntil);
+      expect(read?.tags).toEqual(['a', 'b:1']);
+    });
+
+    it('reads many keys in order, with misses in place', async () => {
+      await store.set([
+        { key: 'a', entry: entry('A'), keepFor: 60_000 },
+        { key: 'c', entry: entry('C'), keepFor: 60_000 },
+      ]);
+      const read = await store.getMany(['a', 'b', 'c']);
+      expect(read.map((e) => text(e?.payload))).toEqual(['A', undefined, 'C']);
+    });
+
+    it('forgets an entry once its keep time has passed', async () => {
+      await store.set([{ key: 'short', entry: entry('x'), keepFor: 40 }]);
+      expect(await store.get('short')).toBeDefined();
+      await sleep(80);
+      expect(await store.get('short')).toBeUndefined();
+    });
+
+    it('deletes keys', async () => {
+      await store.set([
+        { key: 'a', entry: entry('A'), keepFor: 60_000 },
+        { key: 'b', entry: entry('B'), keepFor: 60_000 },
+      ]);
+      await store.delete(['a']);
+      expect(await store.get('a')).toBeUndefined();
+      expect(text((await store.get('b'))?.payload)).toBe('B');
+    });
+
+    it('makes entries with an invalidated tag a miss, and leaves others alone', async () => {
+      const created = Date.now() - 10;
+      await store.set([
+        {
+          key: 'tagged',
+          entry: entry('T', { createdAt: created, tags: ['users'] }),
+          keepFor: 60_000,
+        },
+        {
+          key: 'other',
+          entry: entry('O', { createdAt: created, tags: ['posts'] }),
+          keepFor: 60_000,
+        },
+        {
+          key: 'both',
+          entry: entry('B', { createdAt: created, tags: ['posts', 'users'] }),
+          keepFor: 60_000,
+        },
+      ]);
+      await store.invalidateTags(['users'], Date.now());
+      expect(await store.get('tagged')).toBeUndefined();
+      expect(await store.get('both')).toBeUndefined();
+      expect(text((await store.get('other'))?.payload)).toBe('O');
+      const many = await store.getMany(['tagged', 'other']);
+      expect(many.map((e) => text(e?.payload))).toEqual([undefined, 'O']);
+    });
+
+    it('keeps entries created after the invalidation', async () => {
+      const at = Date.now() - 100;
+      await store.invalidateTags(['users'], at);
+      await store.set([{ key: 'k', entry: entry('new', { tags: ['users'] }), keepFor: 60_000 }]);
+      expect(text((await store.get('k'))?.payload)).toBe('new');
+    });
+
+    it('rejects a value whose load started before an invalidation, even if written after it', async () => {
+      const loadStarted = Date.now() - 50;
+      await store.invalidateTags(['users'], Date.now() - 10);
+      await store.set([
+        {
+          key: 'late',
+          entry: entry('old', { createdAt: loadStarted, tags: ['users'] }),
+          keepFor: 60_000,
+        },
+      ]);
+      expect(await store.get('late')).toBeUndefined();
+    });
+
+    it('deletes by glob pattern, inside its namespace only, and counts what it removed', async () => {
+      const neighbour = await open(`${namespace}x`);
+      await neighbour.set([{ key: 'user:1', entry: entry('N'), keepFor: 60_000 }]);
+      await store.set([
+        { key: 'user:1', entry: entry('1'), keepFor: 60_000 },
+        { key: 'user:2', entry: entry('2'), keepFor: 60_000 },
+        { key: 'post:1', entry: entry('P'), keepFor: 60_000 },
+      ]);
+      await expect(store.deleteByPattern('user:*')).resolves.toBe(2);
+      expect(await store.get('user:1')).toBeUndefined();
+      expect(await store.get('post:1')).toBeDefined();
+      expect(await neighbour.get('user:1')).toBeDefined();
+    });
+
+    it('matches glob metacharacters literally when they are escaped', async () => {
+      await store.set([
+        { key: 'a*b', entry: entry('star'), keepFor: 60_000 },
+        { key: 'axxb', entry: entry('plain'), keepFor: 60_000 },
+      ]);
+      await expect(store.deleteByPattern('a\\*b')).resolves.toBe(1);
+      expect(await store.get('a*b')).toBeUndefined();
+      expect(await store.get('axxb')).toBeDefined();
+    });
+
+    it('clears its own namespace and nothing else', async () => {
+      const neighbour = await open(`${namespace}-other`);
+      await neighbour.set([{ key: 'k', entry: entry('N'), keepFor: 60_000 }]);
+      await store.set([{ key: 'k', entry: entry('mine', { tags: ['t'] }), keepFor: 60_000 }]);
+      await store.clear();
+      expect(await store.get('k')).toBeUndefined();
+      expect(text((await neighbour.get('k'))?.payload)).toBe('N');
+    });
+
+    it('grants a lock to one holder at a time and releases it only for its token', async () => {
+      const token = await store.lock('k', 5_000);
+      expect(token).toEqual(expect.any(String));
+      await expect(store.lock('k', 5_000)).resolves.toBeUndefined();
+      await store.unlock('k', 'someone-else');
+      await expect(store.lock('k', 5_000)).resolves.toBeUndefined();
+      await store.unlock('k', token!);
+      await expect(store.lock('k', 5_000)).resolves.toEqual(expect.any(String));
+    });
+
+    it('lets a lock lapse after its time, so a dead holder blocks no one forever', async () => {
+      await store.lock('k', 40);
+      await sleep(80);
+      await expect(store.lock('k', 5_000)).resolves.toEqual(expect.any(String));
+    });
+
+    it('stores binary-safe payloads', async () => {
+      const raw = options.binary ? Buffer.from([0, 10, 255, 13, 10]) : 'line1\nline2\u2603';
+      await store.set([{ key: 'bin', entry: { ...entry(''), payload: raw }, keepFor: 60_000 }]);
+      const read = await store.get('bin');
+      expect(Buffer.from(read!.payload as Buffer).equals(Buffer.from(raw as Buffer))).toBe(true);
+    });
+  });
+}
