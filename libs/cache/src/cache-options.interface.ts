@@ -1,5 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Duration } from './options/duration';
+import type { RateLimitOptions } from './rate-limit/rate-limit.options';
+import type { RevocationOptions } from './revocation/revocation.options';
 import type { SerializerOption } from './serialization/serializer.interface';
 
 /** A Redis node address. */
@@ -48,6 +50,10 @@ export interface CacheModuleOptions {
   serializer?: SerializerOption;
   /** How long a loader may hold the cross-process lock of a missing key before others load too. Default `'5s'`. */
   lockTimeout?: Duration;
+  /** Limits for `RateLimitGuard`; without it the guard is not usable. */
+  rateLimit?: RateLimitOptions;
+  /** Token verification for `JwtRevocationGuard`; without it the guard is not usable. */
+  revocation?: RevocationOptions;
 }
 
 /** Per-entry write options. */

@@ -5,6 +5,9 @@ import { CacheExplorer } from './cache.explorer';
 import { CACHE_MODULE_OPTIONS, ConfigurableModuleClass } from './cache.module-definition';
 import type { CacheModuleOptions } from './cache-options.interface';
 import { CacheService } from './cache.service';
+import { CacheEvents } from './metrics/cache-events';
+import { RATE_LIMIT_PROVIDERS } from './rate-limit/rate-limit.providers';
+import { REVOCATION_PROVIDERS } from './revocation/revocation.providers';
 import { resolveCacheOptions, type ResolvedCacheOptions } from './options/resolve-options';
 import {
   createRedisConnection,
@@ -55,7 +58,18 @@ import { RedisStore } from './stores/redis.store';
     },
     CacheService,
     CacheExplorer,
+    CacheEvents,
+    ...RATE_LIMIT_PROVIDERS,
+    ...REVOCATION_PROVIDERS,
   ],
-  exports: [CacheService, CacheStore, RESOLVED_CACHE_OPTIONS, CACHE_REDIS_CONNECTION],
+  exports: [
+    CacheService,
+    CacheStore,
+    CacheEvents,
+    RESOLVED_CACHE_OPTIONS,
+    CACHE_REDIS_CONNECTION,
+    ...RATE_LIMIT_PROVIDERS,
+    ...REVOCATION_PROVIDERS,
+  ],
 })
 export class CacheModule extends ConfigurableModuleClass {}

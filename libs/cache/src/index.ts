@@ -12,6 +12,7 @@ export type {
 } from './cache-options.interface';
 export { CACHE_REDIS_CONNECTION, RESOLVED_CACHE_OPTIONS } from './cache.constants';
 export { CacheService, type CacheEntryInput, type CacheStats } from './cache.service';
+export { CacheEvents, type CacheEvent, type CacheEventListener } from './metrics/cache-events';
 export { Cacheable } from './decorators/cacheable.decorator';
 export { CacheEvict } from './decorators/cache-evict.decorator';
 export { CachePut } from './decorators/cache-put.decorator';
@@ -44,3 +45,6 @@ export {
   CacheStoreError,
   CacheTimeoutError,
 } from './errors';
+export * from './rate-limit';
+export * from './revocation';
+export * from './health';

@@ -10,6 +10,14 @@ import {
   DEFAULT_TTL_MS,
 } from '../cache.constants';
 import { CacheConfigError } from '../errors';
+import {
+  resolveRateLimitOptions,
+  type ResolvedRateLimitOptions,
+} from '../rate-limit/rate-limit.options';
+import {
+  resolveRevocationOptions,
+  type ResolvedRevocationOptions,
+} from '../revocation/revocation.options';
 import { resolveSerializer } from '../serialization/resolve-serializer';
 import type { CacheSerializer } from '../serialization/serializer.interface';
 import { describe, optionalDuration } from './duration';
@@ -33,6 +41,8 @@ export interface ResolvedCacheOptions {
   lockTimeout: number;
   serializer: CacheSerializer;
   redis?: ResolvedRedisOptions;
+  rateLimit?: ResolvedRateLimitOptions;
+  revocation?: ResolvedRevocationOptions;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -43,6 +53,8 @@ const KNOWN_OPTIONS = new Set([
   'memory',
   'serializer',
   'lockTimeout',
+  'rateLimit',
+  'revocation',
   'isGlobal',
 ]);
 const KNOWN_REDIS_OPTIONS = new Set([
@@ -101,6 +113,9 @@ export function resolveCacheOptions(options: CacheModuleOptions = {}): ResolvedC
     lockTimeout: optionalDuration(options.lockTimeout, 'lockTimeout', DEFAULT_LOCK_TIMEOUT_MS),
     serializer: resolveSerializer(options.serializer),
     redis: options.redis === undefined ? undefined : resolveRedisOptions(options.redis),
+    rateLimit: options.rateLimit === undefined ? undefined : resolveRateLimitOptions(options.rateLimit),
+    revocation:
+      options.revocation === undefined ? undefined : resolveRevocationOptions(options.revocation),
   };
 }
 

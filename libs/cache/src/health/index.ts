@@ -1,0 +1,2 @@
+// Public exports of health/ (re-exported by the library's index.ts).
+export {};
