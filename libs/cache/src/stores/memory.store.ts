@@ -46,6 +46,7 @@ export class MemoryStore implements CacheStore {
       this.entries.set(key, { entry, expiresAt });
     }
     this.evictOverflow();
+    this.sweepTags(now);
   }
 
   async delete(keys: readonly string[]): Promise<void> {
@@ -56,8 +57,10 @@ export class MemoryStore implements CacheStore {
     for (const tag of tags) {
       const mark = this.tags.get(tag);
       const keepUntil = Math.max(mark?.keepUntil ?? 0, at + TAG_MARK_FLOOR_MS);
-      this.tags.set(tag, { invalidatedAt: at, keepUntil });
+      const invalidatedAt = Math.max(mark?.invalidatedAt ?? 0, at);
+      this.tags.set(tag, { invalidatedAt, keepUntil });
     }
+    this.sweepTags(Date.now());
   }
 
   async deleteByPattern(pattern: string): Promise<number> {
@@ -124,6 +127,14 @@ export class MemoryStore implements CacheStore {
     const mark = this.tags.get(tag);
     if (!mark || mark.keepUntil <= now) this.tags.set(tag, { invalidatedAt: 0, keepUntil: until });
     else if (mark.keepUntil < until) mark.keepUntil = until;
+  }
+
+  /** Drops lapsed tag marks once there are more than entries, so marks stay bounded too. */
+  private sweepTags(now: number): void {
+    if (this.tags.size <= this.maxEntries) return;
+    for (const [tag, mark] of this.tags) {
+      if (mark.keepUntil <= now) this.tags.delete(tag);
+    }
   }
 
   private evictOverflow(): void {
