@@ -1,2 +1,3 @@
 // Public exports of health/ (re-exported by the library's index.ts).
-export {};
+export { RedisHealthIndicator, type RedisHealthCheckOptions } from './redis.health';
+export type { RedisHealthDetails, RedisHealthMode } from './redis-probe';

@@ -1,0 +1,72 @@
+import type { Cluster, Redis } from 'ioredis';
+import { LuaScript } from '../redis/lua-script';
+import type { RevocationStore } from './revocation-store.interface';
+
+/**
+ * Raises a subject's cutoff (never lowers it) and keeps it at least ARGV[2] ms.
+ * KEYS[1] = cutoff key; ARGV[1] = cutoff (epoch seconds), ARGV[2] = ms to keep it.
+ */
+export const REVOKE_SUBJECT = new LuaScript(`
+local keep = tonumber(ARGV[2])
+local current = tonumber(redis.call('GET', KEYS[1]))
+if not current then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', keep)
+  return 1
+end
+if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL') end
+if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) end
+return 1`);
+
+/**
+ * Revocations in Redis (standalone, Sentinel or Cluster). Key layout, built only here:
+ *
+ *     {<ns>:rv:<sub>}:all         the subject's cutoff: tokens with iat <= it are revoked
+ *     {<ns>:rv:<sub>}:jti:<jti>   one revoked token
+ *
+ * Both keys of a subject share the hash tag, so one MGET reads them in one slot on a Cluster.
+ * `sub` is escaped so that no `{`, `}` in it can end the tag early or make two subjects' keys
+ * collide. The keys sit outside `<ns>:*` and `<ns>#*`, so clearing the cache never un-revokes.
+ * Lifetimes are relative (PX): they follow the app's clock, which is what `exp` is checked by.
+ */
+export class RedisRevocationStore implements RevocationStore {
+  constructor(
+    private readonly client: Redis | Cluster,
+    private readonly namespace: string,
+  ) {}
+
+  async revokeToken(sub: string, jti: string, keepFor: number): Promise<void> {
+    await this.client.set(this.tokenKey(sub, jti), '1', 'PX', toPx(keepFor));
+  }
+
+  async revokeSubject(sub: string, cutoff: number, keepFor: number): Promise<void> {
+    await REVOKE_SUBJECT.run(this.client, [this.subjectKey(sub)], [cutoff, toPx(keepFor)]);
+  }
+
+  async isRevoked(sub: string, jti: string, iat: number): Promise<boolean> {
+    const [cutoff, token] = await this.client.mget(this.subjectKey(sub), this.tokenKey(sub, jti));
+    // Written as !(iat > cutoff) so that a cutoff that is not a number revokes: fail safe.
+    return token !== null || (cutoff !== null && !(iat > Number(cutoff)));
+  }
+
+  /** The cutoff key of `sub`; exposed for tests and tooling. */
+  subjectKey(sub: string): string {
+    return `${this.tag(sub)}:all`;
+  }
+
+  /** The key of revoked token `jti` of `sub`; exposed for tests and tooling. */
+  tokenKey(sub: string, jti: string): string {
+    return `${this.tag(sub)}:jti:${escape(jti)}`;
+  }
+
+  private tag(sub: string): string {
+    return `{${this.namespace}:rv:${escape(sub)}}`;
+  }
+}
+
+function escape(part: string): string {
+  return part.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function toPx(ms: number): number {
+  return Math.max(1, Math.ceil(ms));
+}

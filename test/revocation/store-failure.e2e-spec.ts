@@ -1,0 +1,111 @@
+import { Logger } from '@nestjs/common';
+import { CacheEvents, RevocationUnavailableException } from '@app/cache';
+import { startRedis, waitUntil, type RedisServer } from '../harness';
+import { newSecret, revocationApp, uniqueNamespace, type RevocationApp } from './revocation-app';
+
+const COMMAND_TIMEOUT = 150;
+// Generous: this bounds a hang, it does not measure speed (the machine is shared and noisy).
+const BOUND = COMMAND_TIMEOUT + 600;
+const secret = newSecret();
+
+describe('JwtRevocationGuard while the revocation store is unavailable', () => {
+  let server: RedisServer;
+  let closed: RevocationApp;
+  let open: RevocationApp;
+  let token: string;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    const app = (onStoreFailure: 'closed' | 'open') =>
+      revocationApp({
+        namespace: uniqueNamespace(),
+        redis: { url: server.url, commandTimeout: COMMAND_TIMEOUT, connectTimeout: 300 },
+        revocation: { jwt: { secret, algorithms: ['HS256'] }, onStoreFailure },
+      });
+    closed = await app('closed');
+    open = await app('open');
+    token = closed.issuer.issue({ sub: 'nia', ttl: '5m' }).token;
+  });
+
+  afterAll(async () => {
+    await closed?.close();
+    await open?.close();
+    await server?.stop();
+  });
+
+  beforeEach(async () => {
+    if (!server.running) await server.restart();
+    await waitUntilChecked(closed);
+    await waitUntilChecked(open);
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    if (server.running) await server.resume();
+  });
+
+  const me = (app: RevocationApp) => app.http().get('/me').set('Authorization', `Bearer ${token}`);
+
+  /** Waits until the app's client is connected again and a store check succeeds. */
+  function waitUntilChecked(app: RevocationApp): Promise<void> {
+    const probe = { sub: 'probe', jti: 'probe', iat: 0 };
+    return waitUntil(async () => (await app.revocation.isRevoked(probe)) === false, {
+      what: 'a revocation check to succeed',
+      timeoutMs: 5000,
+    });
+  }
+
+  async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+    const started = performance.now();
+    const value = await work();
+    return { value, ms: performance.now() - started };
+  }
+
+  it('answers 503 at once when Redis is stopped (a possibly revoked token is never admitted)', async () => {
+    await server.stop();
+    const { value: response, ms } = await timed(() => me(closed));
+    expect(response.status).toBe(503);
+    expect(response.body.message).toBe(RevocationUnavailableException.MESSAGE);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(ms).toBeLessThan(BOUND);
+  });
+
+  it('answers 503 within the command timeout when Redis is frozen', async () => {
+    await server.pause();
+    const { value: response, ms } = await timed(() => me(closed));
+    expect(response.status).toBe(503);
+    expect(ms).toBeLessThan(BOUND);
+  });
+
+  it('still refuses invalid tokens with 401 while Redis is down', async () => {
+    await server.stop();
+    await closed.http().get('/me').set('Authorization', 'Bearer junk').expect(401);
+  });
+
+  it("'open' admits while Redis is down, logging one warning per outage", async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const openWarnings = () =>
+      warn.mock.calls.filter(([message]) => /unavailable.*'open'/.test(String(message)));
+
+    const outcomes: string[] = [];
+    const off = open.app
+      .get(CacheEvents)
+      .on((event) => event.type === 'revocation.check' && outcomes.push(event.outcome));
+    await server.stop();
+    for (let i = 0; i < 5; i++) {
+      const { value: response, ms } = await timed(() => me(open));
+      expect(response.status).toBe(200);
+      expect(ms).toBeLessThan(BOUND);
+    }
+    off();
+    expect(outcomes).toEqual(Array(5).fill('unavailable'));
+    expect(openWarnings()).toHaveLength(1);
+
+    await server.restart();
+    await waitUntilChecked(open); // the outage ends
+    await server.pause();
+    await me(open).expect(200);
+    await me(open).expect(200);
+    expect(openWarnings()).toHaveLength(2);
+  });
+});
