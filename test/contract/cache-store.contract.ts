@@ -76,7 +76,9 @@ export function describeCacheStoreContract(
     });
 
     it('forgets an entry once its keep time has passed', async () => {
-      await store.set([{ key: 'short', entry: entry('x'), keepFor: 40 }]);
+      // As the service writes them: fresh for a while, then kept a little longer (grace).
+      const now = Date.now();
+      await store.set([{ key: 'short', entry: entry('x', { freshUntil: now + 20 }), keepFor: 40 }]);
       expect(await store.get('short')).toBeDefined();
       await sleep(80);
       expect(await store.get('short')).toBeUndefined();

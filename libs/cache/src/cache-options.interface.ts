@@ -46,6 +46,12 @@ export interface CacheModuleOptions {
   jitter?: number;
   /** The in-memory store (used when no Redis is configured). */
   memory?: { maxEntries?: number };
+  /**
+   * An in-process first tier in front of Redis, kept coherent across instances over pub/sub.
+   * Ignored without `redis`. `ttl` caps how long an entry stays in it (default `'1m'`, and never
+   * past the entry's own TTL); `maxBytes` bounds the payload bytes it holds (default: no bound).
+   */
+  l1?: { maxEntries?: number; ttl?: Duration; maxBytes?: number };
   /** How values are encoded. Default `'json'` (round-trips Date, BigInt, Map, Set, Buffer, undefined). */
   serializer?: SerializerOption;
   /** How long a loader may hold the cross-process lock of a missing key before others load too. Default `'5s'`. */

@@ -17,6 +17,9 @@ import {
 import { CacheStore } from './stores/cache-store.interface';
 import { MemoryStore } from './stores/memory.store';
 import { RedisStore } from './stores/redis.store';
+import { InvalidationBus } from './tiering/invalidation-bus';
+import { L1Cache } from './tiering/l1-cache';
+import { TieredStore } from './tiering/tiered.store';
 
 /**
  * Gives the app a {@link CacheService} and wires `@Cacheable`, `@CacheEvict` and `@CachePut`.
@@ -47,13 +50,7 @@ import { RedisStore } from './stores/redis.store';
     {
       provide: CacheStore,
       useFactory: (options: ResolvedCacheOptions, connection: RedisConnection | null) =>
-        connection
-          ? new RedisStore(connection.client, {
-              namespace: options.namespace,
-              binary: options.serializer.binary,
-              owned: connection.owned,
-            })
-          : new MemoryStore(options.maxEntries),
+        connection ? createRedisStore(options, connection) : new MemoryStore(options.maxEntries),
       inject: [RESOLVED_CACHE_OPTIONS, CACHE_REDIS_CONNECTION],
     },
     CacheService,
@@ -73,3 +70,23 @@ import { RedisStore } from './stores/redis.store';
   ],
 })
 export class CacheModule extends ConfigurableModuleClass {}
+
+/** Redis, with an in-process first tier in front of it when `l1` is set. */
+function createRedisStore(options: ResolvedCacheOptions, connection: RedisConnection): CacheStore {
+  const redis = new RedisStore(connection.client, {
+    namespace: options.namespace,
+    binary: options.serializer.binary,
+    owned: connection.owned,
+  });
+  if (!options.l1) return redis;
+  const l1 = new L1Cache({
+    maxEntries: options.l1.maxEntries,
+    maxTtl: options.l1.ttl,
+    maxBytes: options.l1.maxBytes,
+  });
+  return new TieredStore(
+    redis,
+    l1,
+    (listener) => new InvalidationBus(connection.client, `${options.namespace}#l1`, listener),
+  );
+}

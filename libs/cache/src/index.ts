@@ -48,3 +48,10 @@ export {
 export * from './rate-limit';
 export * from './revocation';
 export * from './health';
+export { TieredStore } from './tiering/tiered.store';
+export { L1Cache, type L1Limits } from './tiering/l1-cache';
+export {
+  InvalidationBus,
+  type Invalidation,
+  type InvalidationListener,
+} from './tiering/invalidation-bus';

@@ -4,6 +4,8 @@ import {
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_JITTER,
+  DEFAULT_L1_MAX_ENTRIES,
+  DEFAULT_L1_TTL_MS,
   DEFAULT_LOCK_TIMEOUT_MS,
   DEFAULT_MAX_ENTRIES,
   DEFAULT_NAMESPACE,
@@ -41,6 +43,7 @@ export interface ResolvedCacheOptions {
   lockTimeout: number;
   serializer: CacheSerializer;
   redis?: ResolvedRedisOptions;
+  l1?: { maxEntries: number; ttl: number; maxBytes: number };
   rateLimit?: ResolvedRateLimitOptions;
   revocation?: ResolvedRevocationOptions;
 }
@@ -51,6 +54,7 @@ const KNOWN_OPTIONS = new Set([
   'ttl',
   'jitter',
   'memory',
+  'l1',
   'serializer',
   'lockTimeout',
   'rateLimit',
@@ -113,7 +117,9 @@ export function resolveCacheOptions(options: CacheModuleOptions = {}): ResolvedC
     lockTimeout: optionalDuration(options.lockTimeout, 'lockTimeout', DEFAULT_LOCK_TIMEOUT_MS),
     serializer: resolveSerializer(options.serializer),
     redis: options.redis === undefined ? undefined : resolveRedisOptions(options.redis),
-    rateLimit: options.rateLimit === undefined ? undefined : resolveRateLimitOptions(options.rateLimit),
+    l1: options.l1 === undefined ? undefined : resolveL1Options(options.l1),
+    rateLimit:
+      options.rateLimit === undefined ? undefined : resolveRateLimitOptions(options.rateLimit),
     revocation:
       options.revocation === undefined ? undefined : resolveRevocationOptions(options.revocation),
   };
@@ -168,6 +174,30 @@ function resolveRedisOptions(redis: RedisConnectionOptions): ResolvedRedisOption
     throw new CacheConfigError(option, 'expected more than 0 ms');
   }
   return { ...redis, commandTimeout, connectTimeout };
+}
+
+function resolveL1Options(l1: NonNullable<CacheModuleOptions['l1']>): ResolvedCacheOptions['l1'] {
+  if (typeof l1 !== 'object' || l1 === null) {
+    throw new CacheConfigError('l1', `expected an object; got ${describe(l1)}`);
+  }
+  rejectUnknown(l1, new Set(['maxEntries', 'ttl', 'maxBytes']), 'l1.');
+  const maxEntries = l1.maxEntries ?? DEFAULT_L1_MAX_ENTRIES;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new CacheConfigError(
+      'l1.maxEntries',
+      `expected a positive integer; got ${describe(maxEntries)}`,
+    );
+  }
+  const maxBytes = l1.maxBytes ?? 0;
+  if (!Number.isInteger(maxBytes) || maxBytes < 0) {
+    throw new CacheConfigError(
+      'l1.maxBytes',
+      `expected an integer from 0; got ${describe(maxBytes)}`,
+    );
+  }
+  const ttl = optionalDuration(l1.ttl, 'l1.ttl', DEFAULT_L1_TTL_MS);
+  if (ttl <= 0) throw new CacheConfigError('l1.ttl', 'expected more than 0 ms');
+  return { maxEntries, ttl, maxBytes };
 }
 
 function rejectUnknown(options: object, known: Set<string>, prefix: string): void {

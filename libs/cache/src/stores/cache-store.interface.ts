@@ -12,7 +12,10 @@ export interface StoredEntry {
   tags: readonly string[];
 }
 
-/** A write: the entry and how long the store keeps it (its TTL plus grace), in ms. */
+/**
+ * A write: the entry and how long the store keeps it (its TTL plus grace), in ms. An entry is
+ * never fresh for longer than it is kept: `entry.freshUntil <= now + keepFor`.
+ */
 export interface StoreWrite {
   key: string;
   entry: StoredEntry;
