@@ -1,5 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { Duration } from '../options/duration';
+import { CacheConfigError } from '../errors';
+import { describe, parseDuration, type Duration } from '../options/duration';
+import { DEFAULT_LIMIT_NAME } from './rate-limit.constants';
 
 /** One named limit: at most `limit` requests per `window`. */
 export interface RateLimitRule {
@@ -43,7 +45,118 @@ export interface ResolvedRateLimitOptions {
   headers: 'both' | 'draft' | 'legacy' | false;
 }
 
+const KNOWN_OPTIONS = new Set(['limits', 'keyBy', 'algorithm', 'onStoreFailure', 'headers']);
+const KNOWN_RULE_OPTIONS = new Set(['name', 'limit', 'window', 'blockFor']);
+const ALGORITHMS = ['sliding-window', 'fixed-window'] as const;
+const STORE_FAILURE_MODES = ['local', 'open', 'closed'] as const;
+const HEADER_MODES = ['both', 'draft', 'legacy', false] as const;
+// Names go into Redis keys and into quoted header values: keep them plain.
+const LIMIT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
 /** Validates `rateLimit`; errors are `CacheConfigError`s naming the option (`rateLimit.limits[0].window`). */
 export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRateLimitOptions {
-  throw new Error(`not implemented yet: ${typeof options}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new CacheConfigError('rateLimit', `expected an object; got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new CacheConfigError(`rateLimit.${key}`, 'unknown option');
+  }
+  if (!Array.isArray(options.limits) || options.limits.length === 0) {
+    throw new CacheConfigError(
+      'rateLimit.limits',
+      `expected a non-empty list of { limit, window }; got ${describe(options.limits)}`,
+    );
+  }
+  return {
+    limits: resolveRules(options.limits, (i) => `rateLimit.limits[${i}]`),
+    keyBy: resolveKeyBy(options.keyBy ?? 'ip', 'rateLimit.keyBy'),
+    algorithm: oneOf(options.algorithm ?? 'sliding-window', ALGORITHMS, 'rateLimit.algorithm'),
+    onStoreFailure: oneOf(
+      options.onStoreFailure ?? 'local',
+      STORE_FAILURE_MODES,
+      'rateLimit.onStoreFailure',
+    ),
+    headers: oneOf(options.headers ?? 'both', HEADER_MODES, 'rateLimit.headers'),
+  };
+}
+
+/**
+ * Validates a list of rules, naming each problem by `path(index)` plus the field, and rejects two
+ * rules of one list with the same name (they would share a header entry and a counter).
+ */
+export function resolveRules(
+  rules: readonly RateLimitRule[],
+  path: (index: number) => string,
+  extraKeys: ReadonlySet<string> = new Set(),
+): ResolvedRateLimitRule[] {
+  const seen = new Set<string>();
+  return rules.map((rule, index) => {
+    const at = path(index);
+    const resolved = resolveRule(rule, at, extraKeys);
+    if (seen.has(resolved.name)) {
+      throw new CacheConfigError(`${at}.name`, `duplicate limit name '${resolved.name}'`);
+    }
+    seen.add(resolved.name);
+    return resolved;
+  });
+}
+
+function resolveRule(
+  rule: RateLimitRule,
+  at: string,
+  extraKeys: ReadonlySet<string>,
+): ResolvedRateLimitRule {
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) {
+    throw new CacheConfigError(at, `expected { limit, window }; got ${describe(rule)}`);
+  }
+  for (const key of Object.keys(rule)) {
+    if (!KNOWN_RULE_OPTIONS.has(key) && !extraKeys.has(key)) {
+      throw new CacheConfigError(`${at}.${key}`, 'unknown option');
+    }
+  }
+  const name = rule.name ?? DEFAULT_LIMIT_NAME;
+  if (typeof name !== 'string' || !LIMIT_NAME.test(name)) {
+    throw new CacheConfigError(
+      `${at}.name`,
+      `expected 1-64 letters, digits, '_', '.' or '-'; got ${describe(name)}`,
+    );
+  }
+  if (!Number.isSafeInteger(rule.limit) || rule.limit < 1) {
+    throw new CacheConfigError(
+      `${at}.limit`,
+      `expected a positive integer; got ${describe(rule.limit)}`,
+    );
+  }
+  if (rule.window === undefined) throw new CacheConfigError(`${at}.window`, 'is required');
+  const window = Math.round(parseDuration(rule.window, `${at}.window`));
+  if (window < 1) {
+    throw new CacheConfigError(
+      `${at}.window`,
+      `expected at least 1 ms; got ${describe(rule.window)}`,
+    );
+  }
+  const blockFor =
+    rule.blockFor === undefined ? 0 : Math.round(parseDuration(rule.blockFor, `${at}.blockFor`));
+  return { name, limit: rule.limit, window, blockFor };
+}
+
+/** Validates a `keyBy` option. */
+export function resolveKeyBy(keyBy: unknown, option: string): RateLimitKeyBy {
+  if (keyBy === 'ip' || keyBy === 'user' || typeof keyBy === 'function') {
+    return keyBy as RateLimitKeyBy;
+  }
+  throw new CacheConfigError(
+    option,
+    `expected 'ip', 'user' or a function (context) => string; got ${describe(keyBy)}`,
+  );
+}
+
+function oneOf<T extends string | boolean>(
+  value: unknown,
+  allowed: readonly T[],
+  option: string,
+): T {
+  if ((allowed as readonly unknown[]).includes(value)) return value as T;
+  const listed = allowed.map((a) => (typeof a === 'string' ? `'${a}'` : String(a))).join(', ');
+  throw new CacheConfigError(option, `expected one of ${listed}; got ${describe(value)}`);
 }

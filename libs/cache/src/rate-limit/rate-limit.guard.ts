@@ -1,0 +1,193 @@
+import {
+  Inject,
+  Injectable,
+  InternalServerErrorException,
+  Logger,
+  ServiceUnavailableException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { RESOLVED_CACHE_OPTIONS } from '../cache.constants';
+import { CacheConfigError } from '../errors';
+import type { ResolvedCacheOptions } from '../options/resolve-options';
+import {
+  RATE_LIMIT_METADATA,
+  RATE_LIMIT_NO_TRACKER_MESSAGE,
+  RATE_LIMIT_NO_USER_MESSAGE,
+  RATE_LIMIT_UNAVAILABLE_MESSAGE,
+  SKIP_RATE_LIMIT_METADATA,
+} from './rate-limit.constants';
+import type { RateLimitMetadata, SkipRateLimitMetadata } from './rate-limit.decorator';
+import { RateLimitException } from './rate-limit.exception';
+import { rateLimitHeaders, setResponseHeader } from './rate-limit.headers';
+import type {
+  RateLimitKeyBy,
+  ResolvedRateLimitOptions,
+  ResolvedRateLimitRule,
+} from './rate-limit.options';
+import { RateLimitService, type RateLimitSettings } from './rate-limit.service';
+import { encodeTracker } from './rate-limit.tracker';
+
+/** The limits that apply to one route, worked out once per controller and handler. */
+interface RoutePlan {
+  limits: ResolvedRateLimitRule[];
+  keyBy: RateLimitKeyBy;
+}
+
+/** What the guard reads from a request; Express and Fastify both provide `ip`. */
+interface TrackedRequest {
+  ip?: string;
+  socket?: { remoteAddress?: string };
+  user?: { sub?: unknown };
+}
+
+type Handler = (...args: never[]) => unknown;
+type Controller = abstract new (...args: never[]) => unknown;
+
+const SKIP_ALL: RoutePlan = { limits: [], keyBy: 'ip' };
+
+/**
+ * Limits HTTP requests per client with the module's `rateLimit` options, overridden by
+ * `@RateLimit()` on a controller or handler and skipped with `@SkipRateLimit()`. Every limit of a
+ * request is checked and counted in one store call; a denied request counts against none. Sets the
+ * IETF draft `RateLimit-Policy`/`RateLimit` and the legacy `X-RateLimit-*` headers, and answers
+ * 429 with `Retry-After` when over a limit. Other transports (WebSocket, RPC) pass untouched.
+ *
+ * @example
+ * providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }] // every route
+ * @UseGuards(RateLimitGuard) // one controller or handler
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  private readonly logger = new Logger(RateLimitGuard.name);
+  private readonly plans = new WeakMap<Handler, WeakMap<Controller, RoutePlan>>();
+  private readonly reported = new WeakSet<Handler>();
+  private readonly settings: RateLimitSettings & Pick<ResolvedRateLimitOptions, 'headers'>;
+
+  constructor(
+    protected readonly reflector: Reflector,
+    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    protected readonly limiter: RateLimitService,
+  ) {
+    const {
+      algorithm = 'sliding-window',
+      onStoreFailure = 'local',
+      headers = 'both',
+    } = options.rateLimit ?? {};
+    this.settings = { algorithm, onStoreFailure, headers };
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http' || (await this.shouldSkip(context))) return true;
+    const plan = this.planFor(context);
+    if (plan.limits.length === 0) return true;
+    const tracker = trackerKind(plan.keyBy) + encodeTracker(await this.trackerOf(context, plan));
+    const outcome = await this.limiter.hit(tracker, plan.limits, this.settings);
+    if (outcome.status === 'unavailable') {
+      if (outcome.admit) return true;
+      throw new ServiceUnavailableException(RATE_LIMIT_UNAVAILABLE_MESSAGE);
+    }
+    const { decision } = outcome;
+    const response: unknown = context.switchToHttp().getResponse();
+    const headers = rateLimitHeaders(this.settings.headers, decision.limits);
+    for (const [name, value] of Object.entries(headers)) setResponseHeader(response, name, value);
+    if (decision.allowed) return true;
+    const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    setResponseHeader(response, 'Retry-After', String(retryAfter));
+    return this.throwRateLimited(context, retryAfter);
+  }
+
+  /** Extension point: return true to let a request through without counting it. */
+  protected shouldSkip(_context: ExecutionContext): boolean | Promise<boolean> {
+    return false;
+  }
+
+  /**
+   * Extension point: who the request counts against. `'ip'` is `request.ip` as the adapter
+   * resolves it (so `X-Forwarded-For` counts only behind a trusted proxy: Express `trust proxy`,
+   * Fastify `trustProxy`); `'user'` is `request.user.sub`. An empty result fails the request.
+   */
+  protected getTracker(
+    context: ExecutionContext,
+    keyBy: RateLimitKeyBy,
+  ): string | undefined | Promise<string | undefined> {
+    if (typeof keyBy === 'function') return keyBy(context);
+    const request = context.switchToHttp().getRequest<TrackedRequest>();
+    if (keyBy === 'user') {
+      const sub = request.user?.sub;
+      return typeof sub === 'string' || typeof sub === 'number' ? String(sub) : undefined;
+    }
+    return request.ip ?? request.socket?.remoteAddress;
+  }
+
+  /** Extension point: what a request over its limits gets; by default a 429 {@link RateLimitException}. */
+  protected throwRateLimited(_context: ExecutionContext, retryAfter: number): never {
+    throw new RateLimitException(retryAfter);
+  }
+
+  /**
+   * A request without a tracker is a misconfiguration (with `'user'`: the authentication guard
+   * runs after this one, or not at all). Counting it under a shared key would let one client
+   * starve the others, so the request fails loudly: a 500 whose message says what is wrong, and
+   * one error log per route rather than per request.
+   */
+  private async trackerOf(context: ExecutionContext, plan: RoutePlan): Promise<string> {
+    const tracker = await this.getTracker(context, plan.keyBy);
+    if (typeof tracker === 'string' && tracker.length > 0) return tracker;
+    const message =
+      plan.keyBy === 'user' ? RATE_LIMIT_NO_USER_MESSAGE : RATE_LIMIT_NO_TRACKER_MESSAGE;
+    const handler = context.getHandler() as Handler;
+    if (!this.reported.has(handler)) {
+      this.reported.add(handler);
+      this.logger.error(`${routeName(context)}: ${message}`);
+    }
+    throw new InternalServerErrorException(message);
+  }
+
+  private planFor(context: ExecutionContext): RoutePlan {
+    const handler = context.getHandler() as Handler;
+    const controller = context.getClass() as Controller;
+    let byController = this.plans.get(handler);
+    if (!byController) this.plans.set(handler, (byController = new WeakMap()));
+    let plan = byController.get(controller);
+    if (!plan) byController.set(controller, (plan = this.resolvePlan(context)));
+    return plan;
+  }
+
+  // A handler's @RateLimit beats its class's, which beats the module's; skips add up.
+  private resolvePlan(context: ExecutionContext): RoutePlan {
+    const targets = [context.getHandler(), context.getClass()];
+    const skips = this.reflector
+      .getAll<(SkipRateLimitMetadata | undefined)[]>(SKIP_RATE_LIMIT_METADATA, targets)
+      .filter((skip) => skip !== undefined);
+    if (skips.includes(true)) return SKIP_ALL;
+    const skipped = new Set(skips.flatMap((skip) => (skip === true ? [] : skip)));
+    const declared = this.reflector.getAllAndOverride<RateLimitMetadata | undefined>(
+      RATE_LIMIT_METADATA,
+      targets,
+    );
+    const moduleLimits = this.options.rateLimit;
+    const source = declared ?? moduleLimits;
+    if (!source) {
+      throw new CacheConfigError(
+        'rateLimit',
+        `RateLimitGuard guards ${routeName(context)}, but no limits apply to it: set ` +
+          'CacheModule.forRoot({ rateLimit: { limits } }), or @RateLimit() on the route or its controller',
+      );
+    }
+    return {
+      limits: source.limits.filter((rule) => !skipped.has(rule.name)),
+      keyBy: declared?.keyBy ?? moduleLimits?.keyBy ?? 'ip',
+    };
+  }
+}
+
+// The kind keeps apart a user id and an IP (or a custom key) that happen to be equal strings.
+function trackerKind(keyBy: RateLimitKeyBy): string {
+  return typeof keyBy === 'function' ? 'key:' : `${keyBy}:`;
+}
+
+function routeName(context: ExecutionContext): string {
+  return `${context.getClass().name}.${context.getHandler().name}`;
+}

@@ -1,0 +1,107 @@
+import { LuaScript } from '../redis/lua-script';
+
+/**
+ * Checks one hit against every limit of a request and, only if all of them admit it, counts it
+ * against all of them: one script, so one round trip, and atomic, so concurrent requests can never
+ * both take the last slot. Time is the server's (`TIME`), so instances with skewed clocks agree.
+ *
+ * KEYS[2i-1] = limit i's hits, KEYS[2i] = limit i's block; all share one hash tag (the tracker).
+ * ARGV[1] = 'sliding-window' | 'fixed-window', ARGV[2] = a member unique to this hit, then per
+ * limit i: ARGV[3i] = limit, ARGV[3i+1] = window ms, ARGV[3i+2] = blockFor ms (0 = none).
+ * Replies { allowed (1 | 0), retry-after ms (0 when allowed), then remaining and reset ms per limit }.
+ *
+ * sliding-window keeps a log of the admitted hits (a sorted set scored by server time in µs) and
+ * admits a hit only if fewer than `limit` hits lie in the `window` before it. That is exact: no
+ * interval of length `window` ever holds more than `limit` admitted hits. Approximations (a
+ * weighted pair of fixed counters) can admit up to twice the limit around a window edge; the log
+ * costs one member per admitted hit, bounded by `limit` per tracker and limit.
+ *
+ * fixed-window counts per window aligned to the epoch (INCR + PEXPIRE, on a hash that also holds
+ * the window's start, so a counter whose expiry lags the window edge is never taken for the next).
+ *
+ * A hit that is over a limit with `blockFor` sets that limit's block key (NX: retries while
+ * blocked do not extend it); while it lives the limit refuses every hit. Times are computed in µs
+ * and formatted with %d, because Lua would print a µs timestamp in exponent notation.
+ */
+export const HIT_LIMITS = new LuaScript(`
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local sliding = ARGV[1] == 'sliding-window'
+local n = #KEYS / 2
+local function int(x) return string.format('%d', x) end
+local function ms(us) return math.ceil(us / 1000) end
+
+local count, reset, wait, over, start = {}, {}, {}, {}, {}
+local allowed = true
+for i = 1, n do
+  local hits, limit = KEYS[2 * i - 1], tonumber(ARGV[3 * i])
+  local window = tonumber(ARGV[3 * i + 1]) * 1000
+  local c, r, w = 0, 0, 0
+  if sliding then
+    redis.call('ZREMRANGEBYSCORE', hits, '-inf', int(now - window))
+    c = redis.call('ZCARD', hits)
+    if c > 0 then
+      r = tonumber(redis.call('ZRANGE', hits, 0, 0, 'WITHSCORES')[2]) + window - now
+      if c >= limit then
+        -- the hit whose leaving brings the count below the limit
+        w = tonumber(redis.call('ZRANGE', hits, c - limit, c - limit, 'WITHSCORES')[2]) + window - now
+      end
+    end
+  else
+    start[i] = now - now % window
+    local state = redis.call('HMGET', hits, 'w', 'n')
+    if state[1] == int(start[i]) then c = tonumber(state[2]) end
+    r = start[i] + window - now
+    if c >= limit then w = r end
+  end
+  over[i] = c >= limit
+  if tonumber(ARGV[3 * i + 2]) > 0 then
+    local blocked = redis.call('PTTL', KEYS[2 * i])
+    if blocked > 0 then
+      over[i] = true
+      w = math.max(w, blocked * 1000)
+      r = math.max(r, blocked * 1000)
+    end
+  end
+  if over[i] then allowed = false end
+  count[i], reset[i], wait[i] = c, r, w
+end
+
+if allowed then
+  for i = 1, n do
+    local hits, window = KEYS[2 * i - 1], tonumber(ARGV[3 * i + 1])
+    if sliding then
+      redis.call('ZADD', hits, int(now), ARGV[2])
+      redis.call('PEXPIRE', hits, window)
+      if count[i] == 0 then reset[i] = window * 1000 end
+    elseif count[i] == 0 then
+      redis.call('HSET', hits, 'w', int(start[i]), 'n', 1)
+      redis.call('PEXPIRE', hits, ms(reset[i]))
+    else
+      redis.call('HINCRBY', hits, 'n', 1)
+    end
+    count[i] = count[i] + 1
+  end
+else
+  for i = 1, n do
+    local blockFor = tonumber(ARGV[3 * i + 2])
+    if over[i] and blockFor > 0 and redis.call('SET', KEYS[2 * i], '1', 'PX', blockFor, 'NX') then
+      wait[i] = math.max(wait[i], blockFor * 1000)
+      reset[i] = math.max(reset[i], blockFor * 1000)
+    end
+  end
+end
+
+local retry = 0
+local reply = { allowed and 1 or 0, 0 }
+for i = 1, n do
+  local remaining = tonumber(ARGV[3 * i]) - count[i]
+  if over[i] then
+    retry = math.max(retry, wait[i])
+    remaining = 0
+  end
+  reply[2 * i + 1] = math.max(0, remaining)
+  reply[2 * i + 2] = ms(reset[i])
+end
+if not allowed then reply[2] = math.max(1, ms(retry)) end
+return reply`);

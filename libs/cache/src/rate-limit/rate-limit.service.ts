@@ -1,0 +1,99 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { CacheEvents } from '../metrics/cache-events';
+import { MemoryRateLimitStore } from './memory-rate-limit.store';
+import type { ResolvedRateLimitOptions, ResolvedRateLimitRule } from './rate-limit.options';
+import {
+  InjectRateLimitStore,
+  RateLimitStore,
+  type RateLimitDecision,
+} from './rate-limit-store.interface';
+
+/** How a hit went: decided by a store, or undecidable because the store failed. */
+export type RateLimitOutcome =
+  | { status: 'decided'; decision: RateLimitDecision }
+  /** The store failed and `onStoreFailure` is `'open'` (`admit: true`) or `'closed'`. */
+  | { status: 'unavailable'; admit: boolean };
+
+/** The settings of a hit that come from the module, not from the route. */
+export type RateLimitSettings = Pick<ResolvedRateLimitOptions, 'algorithm' | 'onStoreFailure'>;
+
+/**
+ * Counts hits in the module's store and is the one place that decides what a store failure means
+ * (`onStoreFailure`): count in this process's memory until the store answers again (`'local'`),
+ * admit (`'open'`) or refuse (`'closed'`). It logs once per outage and emits an event per hit.
+ * It never queues or retries: a failed hit is never sent again, so none is replayed later.
+ *
+ * @example
+ * const outcome = await app.get(RateLimitService).hit('key:job-42', limits, settings);
+ */
+@Injectable()
+export class RateLimitService {
+  private readonly logger = new Logger(RateLimitService.name);
+  private readonly local = new MemoryRateLimitStore();
+  private outageSince: number | undefined;
+
+  constructor(
+    @InjectRateLimitStore() private readonly store: RateLimitStore,
+    private readonly events: CacheEvents,
+  ) {}
+
+  /**
+   * Checks (and, if admitted, counts) one hit of `tracker` against `rules`. The tracker becomes
+   * part of a key: keep it short (hash long ones) and prefixed by its kind (`ip:`, `user:`).
+   */
+  async hit(
+    tracker: string,
+    rules: readonly ResolvedRateLimitRule[],
+    settings: RateLimitSettings,
+  ): Promise<RateLimitOutcome> {
+    let decision: RateLimitDecision;
+    try {
+      decision = await this.store.hit(tracker, rules, settings.algorithm);
+      if (this.outageSince !== undefined) this.noteRecovery();
+    } catch (error) {
+      const mode = settings.onStoreFailure;
+      this.noteFailure(error, mode);
+      if (mode !== 'local') return { status: 'unavailable', admit: mode === 'open' };
+      decision = await this.local.hit(tracker, rules, settings.algorithm);
+    }
+    this.report(tracker, decision);
+    return { status: 'decided', decision };
+  }
+
+  private noteFailure(error: unknown, mode: RateLimitSettings['onStoreFailure']): void {
+    if (this.events.active) this.events.emit({ type: 'rateLimit.storeFailure', mode });
+    if (this.outageSince !== undefined) return;
+    this.outageSince = Date.now();
+    const meanwhile = {
+      local: 'enforcing limits per process in memory',
+      open: 'admitting every request',
+      closed: 'refusing every limited request with 503',
+    }[mode];
+    this.logger.warn(
+      `Rate limit store unavailable; ${meanwhile} until it answers again: ${describeError(error)}`,
+    );
+  }
+
+  private noteRecovery(): void {
+    const outage = Date.now() - (this.outageSince ?? Date.now());
+    this.outageSince = undefined;
+    this.logger.log(`Rate limit store answers again after ${outage} ms`);
+  }
+
+  // One event per limit: `allowed` for each limit the hit was counted against, `denied` for each
+  // limit (or block) that refused it, so a sink can count per limit name.
+  private report(tracker: string, decision: RateLimitDecision): void {
+    if (!this.events.active) return;
+    for (const { rule, remaining } of decision.limits) {
+      if (decision.allowed) {
+        this.events.emit({ type: 'rateLimit.allowed', limit: rule.name, tracker });
+      } else if (remaining === 0) {
+        this.events.emit({ type: 'rateLimit.denied', limit: rule.name, tracker });
+      }
+    }
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
