@@ -1,0 +1,25 @@
+import { ValidationPipe } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { BODY_LIMIT, JSON_TYPES, parseJsonBody } from './common/json-body.middleware';
+import type { AppConfig } from './config/app.config';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { MetricsService } from './metrics/metrics.service';
+
+/**
+ * The HTTP setup shared by `main.ts` and the tests. The app must be created with
+ * `{ bodyParser: false }`: bodies are read here, after the metrics middleware so that body errors
+ * are counted, as raw bytes (size limit, decompression) and then parsed by our own strict JSON
+ * parser.
+ */
+export function setupApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
+  app.disable('x-powered-by');
+  // The client IP (rate limits) is the socket's, unless proxies in front are declared.
+  app.set('trust proxy', config.trustProxy);
+  app.use(httpMetricsMiddleware(app.get(MetricsService)));
+  app.useBodyParser('raw', { type: JSON_TYPES, limit: BODY_LIMIT });
+  app.use(parseJsonBody);
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+  );
+  return app;
+}

@@ -1,0 +1,3 @@
+import { describeUsersFlow } from './users-flow.behaviour';
+
+describeUsersFlow('memory', () => ({ env: {} }));
