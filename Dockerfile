@@ -13,7 +13,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY libs/cache/src ./libs/cache/src
 COPY apps/users ./apps/users
-RUN npm run build:users
+RUN npm run build:users && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: the compiled app, as the unprivileged node user ---------------------------------
 FROM node:20-slim
@@ -21,8 +21,7 @@ ENV NODE_ENV=production \
     PORT=3000 \
     DATABASE_PATH=/data/users.db
 WORKDIR /app
-# All of node_modules: the Nest packages the app runs on are devDependencies of this repository
-# (peers of the library), so `npm ci --omit=dev` would leave them out.
+# Runtime dependencies only (pruned in the build stage).
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/users ./dist/users
