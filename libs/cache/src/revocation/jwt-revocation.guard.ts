@@ -1,7 +1,6 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { RESOLVED_CACHE_OPTIONS } from '../cache.constants';
-import { CacheConfigError } from '../errors';
 import { CacheEvents, type CacheEvent } from '../metrics/cache-events';
 import type { ResolvedCacheOptions } from '../options/resolve-options';
 import {
@@ -12,7 +11,7 @@ import {
 import { checkTrustedClaims, JwtVerifier, type TokenClaims } from './jwt.verifier';
 import { PUBLIC_ROUTE_METADATA } from './public.decorator';
 import { RevocationUnavailableException } from './revocation-unavailable.exception';
-import type { ResolvedRevocationOptions } from './revocation.options';
+import { requireRevocationOptions, type ResolvedRevocationOptions } from './revocation.options';
 import { RevocationService } from './revocation.service';
 
 /** The parts of an Express or Fastify request the guard reads and writes. */
@@ -130,14 +129,7 @@ export class JwtRevocationGuard implements CanActivate {
   }
 
   private revocationOptions(): ResolvedRevocationOptions {
-    const options = this.cacheOptions.revocation;
-    if (!options) {
-      throw new CacheConfigError(
-        'revocation',
-        'JwtRevocationGuard needs CacheModule.forRoot({ revocation: { jwt: { ... } } })',
-      );
-    }
-    return options;
+    return requireRevocationOptions(this.cacheOptions.revocation, 'JwtRevocationGuard');
   }
 }
 

@@ -100,6 +100,24 @@ export function isHmacAlgorithm(algorithm: string): boolean {
   return HMAC_ALGORITHMS.has(algorithm);
 }
 
+/**
+ * The module's revocation options, for a component that cannot work without them (`who` names it
+ * in the error). Fails at first use rather than at startup: apps without revocation load the
+ * module too.
+ */
+export function requireRevocationOptions(
+  options: ResolvedRevocationOptions | undefined,
+  who: string,
+): ResolvedRevocationOptions {
+  if (!options) {
+    throw new CacheConfigError(
+      'revocation',
+      `${who} needs CacheModule.forRoot({ revocation: { jwt: { ... } } })`,
+    );
+  }
+  return options;
+}
+
 /** Validates `revocation`; errors are `CacheConfigError`s naming the option (`revocation.jwt.algorithms`). */
 export function resolveRevocationOptions(options: RevocationOptions): ResolvedRevocationOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {

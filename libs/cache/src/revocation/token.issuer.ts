@@ -10,6 +10,7 @@ import {
   isHmacAlgorithm,
   type JwtAlgorithm,
   type ResolvedRevocationOptions,
+  requireRevocationOptions,
 } from './revocation.options';
 
 /** What `TokenIssuer.issue()` signs. */
@@ -103,13 +104,6 @@ export class TokenIssuer {
   }
 
   private revocationOptions(): ResolvedRevocationOptions {
-    const revocation = this.options.revocation;
-    if (!revocation) {
-      throw new CacheConfigError(
-        'revocation',
-        'TokenIssuer needs CacheModule.forRoot({ revocation: { jwt: { ... } } })',
-      );
-    }
-    return revocation;
+    return requireRevocationOptions(this.options.revocation, 'TokenIssuer');
   }
 }
