@@ -2,7 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'smoke/**', 'coverage/**', '*.js', '*.mjs'] },
+  {
+    ignores: ['dist/**', '**/node_modules/**', 'bench/**', 'smoke/**', 'coverage/**', '**/*.js', '**/*.mjs'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
