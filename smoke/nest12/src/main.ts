@@ -6,7 +6,12 @@
 import 'reflect-metadata';
 import { Controller, Get, Injectable, Module, Param } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CacheModule, CacheService, Cacheable, type CacheModuleOptions } from '../../../libs/cache/src';
+import {
+  CacheModule,
+  CacheService,
+  Cacheable,
+  type CacheModuleOptions,
+} from '../../../libs/cache/src';
 
 @Injectable()
 class Counter {
