@@ -128,10 +128,14 @@ describe('CacheService started while Redis is down', () => {
     const server = await startRedis();
     await server.stop();
     const namespace = uniqueNamespace();
-    const { app, cache } = await cacheApp({
-      namespace,
-      redis: { url: server.url, commandTimeout: COMMAND_TIMEOUT, connectTimeout: 300 },
-    });
+    const { app, cache } = await cacheApp(
+      {
+        namespace,
+        redis: { url: server.url, commandTimeout: COMMAND_TIMEOUT, connectTimeout: 300 },
+      },
+      {},
+      { awaitRedis: false },
+    );
     try {
       await expect(cache.getOrSet('k', () => 'loaded')).resolves.toBe('loaded');
       await server.restart();

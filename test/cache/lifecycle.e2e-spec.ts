@@ -18,10 +18,11 @@ describe('module lifecycle', () => {
   afterAll(() => server.stop());
 
   async function cycle(url: string | undefined): Promise<void> {
-    const { app, cache } = await cacheApp({
-      namespace: uniqueNamespace(),
-      redis: url ? { url, connectTimeout: 200 } : undefined,
-    });
+    const { app, cache } = await cacheApp(
+      { namespace: uniqueNamespace(), redis: url ? { url, connectTimeout: 200 } : undefined },
+      {},
+      { awaitRedis: false },
+    );
     await cache.getOrSet('k', () => 1);
     await cache.del('k');
     await app.close();

@@ -1,3 +1,4 @@
+import { waitForRedis } from '../support/redis-ready';
 import { Agent } from 'node:http';
 import type { INestApplication, ModuleMetadata, Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
@@ -63,6 +64,7 @@ export async function startRateLimitApp(options: RateLimitAppOptions): Promise<R
   if (options.adapter === 'fastify') {
     await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   }
+  await waitForRedis(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });

@@ -1,3 +1,4 @@
+import { waitForRedis } from '../support/redis-ready';
 import {
   Controller,
   Get,
@@ -133,6 +134,7 @@ export async function revocationApp(
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
   }
+  await waitForRedis(app);
   return {
     app,
     http: () => request(app.getHttpServer()),

@@ -1,3 +1,4 @@
+import { waitForRedis } from '../../support/redis-ready';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
@@ -39,6 +40,7 @@ export async function startUsersApp(env: Record<string, string> = {}): Promise<U
   });
   setupApp(app, config);
   await app.init();
+  await waitForRedis(app);
   return {
     app,
     server: app.getHttpServer() as Server,
