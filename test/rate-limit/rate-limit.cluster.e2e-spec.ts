@@ -39,7 +39,7 @@ describe('RateLimitGuard on a 3-master Redis Cluster', () => {
     app = await startRateLimitApp({
       cache: {
         namespace,
-        redis: { cluster: { nodes: cluster.startupNodes } },
+        redis: { cluster: { nodes: cluster.startupNodes }, commandTimeout: '5s' },
         // A CROSSSLOT (or any Redis) error would be a 503 here, not a silent local decision.
         rateLimit: { limits: [{ limit: 100, window: '1m' }], onStoreFailure: 'closed' },
       },

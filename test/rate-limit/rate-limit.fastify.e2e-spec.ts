@@ -78,7 +78,7 @@ describe('RateLimitGuard on the Fastify adapter', () => {
     const namespace = uniqueNamespace();
     namespaces.push(namespace);
     const app = await startRateLimitApp({
-      cache: { namespace, redis: { url: redis.url }, rateLimit },
+      cache: { namespace, redis: { url: redis.url, commandTimeout: '5s' }, rateLimit },
       controllers: [ItemsController],
       guardsBefore: [FakeAuthGuard],
       adapter: 'fastify',
