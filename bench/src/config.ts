@@ -1,0 +1,27 @@
+/** How long each part runs: `BENCH_QUICK=1` is a smoke run of a few ms per slice. */
+export interface BenchConfig {
+  quick: boolean;
+  micro: { reps: number; sliceMs: number; distinctKeys: number };
+  stampede: { reps: number; callers: number; processes: number; loaderMs: number };
+  http: { reps: number; durationS: number; warmupS: number; connections: number; ids: number };
+  memory: { keys: number; sampleEvery: number; warmup: number; l1Entries: number };
+}
+
+export function benchConfig(): BenchConfig {
+  const quick = process.env.BENCH_QUICK === '1';
+  return quick
+    ? {
+        quick,
+        micro: { reps: 3, sliceMs: 10, distinctKeys: 300 },
+        stampede: { reps: 1, callers: 1000, processes: 4, loaderMs: 50 },
+        http: { reps: 1, durationS: 0.2, warmupS: 0.3, connections: 32, ids: 200 },
+        memory: { keys: 100_000, sampleEvery: 10_000, warmup: 20_000, l1Entries: 40_000 },
+      }
+    : {
+        quick,
+        micro: { reps: 7, sliceMs: 150, distinctKeys: 1000 },
+        stampede: { reps: 5, callers: 1000, processes: 4, loaderMs: 50 },
+        http: { reps: 5, durationS: 1.5, warmupS: 1.5, connections: 32, ids: 200 },
+        memory: { keys: 1_000_000, sampleEvery: 100_000, warmup: 100_000, l1Entries: 200_000 },
+      };
+}

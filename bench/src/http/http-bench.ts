@@ -1,0 +1,173 @@
+import autocannon from 'autocannon';
+import type { BenchConfig } from '../config';
+import { ids } from '../fixtures';
+import { BenchChild } from '../infra/child';
+import { commandDelta, type BenchRedis } from '../infra/redis-server';
+import { roundTrips } from '../infra/round-trips';
+import { HTTP_VARIANTS, type HttpVariant } from './variants';
+
+/** One autocannon run against one route. */
+export interface HttpRun {
+  /** Responses autocannon got. */
+  requests: number;
+  /** Requests the app received (in-flight ones at the end included): the per-request divisor. */
+  received: number;
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** CPU (user + system) of the app process per request. */
+  cpuUsPerRequest: number;
+  /** Redis commands during the run (INFO commandstats: script internals included). */
+  commands: Record<string, number>;
+  /** Commands the app's Redis client sent during the run. */
+  roundTrips: number;
+  failures: number;
+}
+
+export interface HttpRouteResult {
+  path: string;
+  runs: HttpRun[];
+}
+
+export interface HttpVariantResult {
+  variant: HttpVariant;
+  route: HttpRouteResult;
+  baseline: HttpRouteResult;
+  error?: string;
+}
+
+interface RunningApp {
+  variant: HttpVariant;
+  child: BenchChild;
+  port: number;
+  result: HttpVariantResult;
+}
+
+/**
+ * Every variant in its own process (so the load generator's CPU is not the app's), all started up
+ * front; then, repetition after repetition, autocannon runs each variant's guarded/cached route and
+ * its baseline one after the other, the order rotating between repetitions.
+ */
+export async function runHttp(
+  config: BenchConfig,
+  redis: BenchRedis,
+): Promise<HttpVariantResult[]> {
+  const apps: RunningApp[] = [];
+  const results: HttpVariantResult[] = [];
+  const started = await Promise.allSettled(
+    HTTP_VARIANTS.map((variant) =>
+      BenchChild.start('http/http-app', [variant.id], { BENCH_REDIS_URL: redis.url }),
+    ),
+  );
+  started.forEach((outcome, i) => {
+    const variant = HTTP_VARIANTS[i];
+    const result: HttpVariantResult = {
+      variant,
+      route: { path: variant.route, runs: [] },
+      baseline: { path: variant.baseline, runs: [] },
+    };
+    results.push(result);
+    if (outcome.status === 'fulfilled') {
+      const { child, ready } = outcome.value;
+      apps.push({ variant, child, port: Number(ready.port), result });
+    } else {
+      result.error = String(outcome.reason);
+    }
+  });
+  try {
+    const { http } = config;
+    for (const app of apps) {
+      // Also fills every cache: the warm-up goes over every id at least once.
+      for (const path of [app.variant.route, app.variant.baseline]) {
+        await load(app, path, http, http.warmupS);
+      }
+    }
+    for (let rep = 0; rep < http.reps; rep++) {
+      for (let i = 0; i < apps.length; i++) {
+        const app = apps[(i + rep) % apps.length];
+        const { result } = app;
+        if (result.error) continue;
+        const pair =
+          rep % 2 === 0 ? [result.route, result.baseline] : [result.baseline, result.route];
+        try {
+          for (const route of pair) route.runs.push(await measure(app, route.path, http, redis));
+        } catch (error) {
+          result.error = String(error);
+        }
+      }
+    }
+  } finally {
+    await Promise.all(apps.map((app) => app.child.stop()));
+  }
+  return results;
+}
+
+async function measure(
+  app: RunningApp,
+  path: string,
+  http: BenchConfig['http'],
+  redis: BenchRedis,
+): Promise<HttpRun> {
+  const cpuBefore = await cpuOf(app);
+  const statsBefore = await redis.commandStats();
+  const result = await load(app, path, http, http.durationS);
+  const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
+  const statsAfter = await redis.commandStats();
+  const cpuAfter = await cpuOf(app);
+  const requests = result.requests.total;
+  const received = cpuAfter.received - cpuBefore.received;
+  const cpuUs =
+    cpuAfter.usage.user - cpuBefore.usage.user + (cpuAfter.usage.system - cpuBefore.usage.system);
+  const commands = commandDelta(statsBefore, statsAfter);
+  return {
+    requests,
+    received,
+    reqPerSec: requests / seconds,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    cpuUsPerRequest: cpuUs / received,
+    commands,
+    roundTrips: roundTrips(app.variant.client, cpuAfter.sent - cpuBefore.sent, commands),
+    failures: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+/**
+ * `:id` paths take the next id of one shared sequence, so the requests in flight all ask for
+ * different ids (none is served by another's in-flight read) and every id comes back in turn.
+ */
+function load(
+  app: RunningApp,
+  path: string,
+  http: BenchConfig['http'],
+  seconds: number,
+): Promise<autocannon.Result> {
+  const all = ids(http.ids);
+  let next = 0;
+  const request = path.includes(':id')
+    ? {
+        setupRequest: (req: { path: string }) => ({
+          ...req,
+          path: path.replace(':id', all[next++ % all.length]),
+        }),
+      }
+    : { path };
+  return autocannon({
+    url: `http://127.0.0.1:${app.port}`,
+    connections: http.connections,
+    duration: seconds,
+    sampleInt: 100,
+    requests: [request],
+  });
+}
+
+async function cpuOf(
+  app: RunningApp,
+): Promise<{ usage: NodeJS.CpuUsage; sent: number; received: number }> {
+  const reply = await app.child.ask({ type: 'cpu' }, 'cpu');
+  return {
+    usage: reply.usage as NodeJS.CpuUsage,
+    sent: Number(reply.sent),
+    received: Number(reply.received),
+  };
+}
