@@ -95,27 +95,40 @@ describe('two app processes sharing Redis and SQLite', () => {
 
   it('finishes the requests in flight on SIGTERM, then closes and exits', async () => {
     const { token } = await signUpAndLogin(b);
+    const total = async (): Promise<number> =>
+      ((await request(a.url).get('/users?limit=1').expect(200)).body as { total: number }).total;
+    const before = await total();
     // Sign-ups hash a password each (tens of ms on a small thread pool): still running at SIGTERM.
+    // On a loaded machine a request may not have reached the server yet when it stops listening;
+    // such a request is refused at the socket (ECONNRESET), which is fine. What must never happen
+    // is a request the server took being cut off, or a user created without its 201.
     const finished: number[] = [];
     const responses = Promise.all(
       Array.from({ length: 8 }, () =>
         request(b.url)
           .post('/users')
           .send(newUser())
-          .then((response) => {
-            finished.push(Date.now());
-            return response.status;
-          }),
+          .then(
+            (response) => {
+              finished.push(Date.now());
+              return response.status;
+            },
+            (error: NodeJS.ErrnoException) => error.code ?? 'error',
+          ),
       ),
     );
     await new Promise((resolve) => setTimeout(resolve, 30));
     const signalledAt = Date.now();
     const exit = b.stop();
-    expect(await responses).toEqual(Array(8).fill(201));
+    const statuses = await responses;
+    const created = statuses.filter((status) => status === 201).length;
+    expect(statuses.every((status) => status === 201 || status === 'ECONNRESET')).toBe(true);
+    expect(created).toBeGreaterThan(0);
     expect(Math.max(...finished)).toBeGreaterThan(signalledAt);
     expect(await exit).toEqual({ code: null, signal: 'SIGTERM' });
     expect(b.log).not.toMatch(/ERROR/);
-    // The other instance carries on alone with the same data.
+    // Every user created got its 201, and the other instance carries on alone with the same data.
+    expect(await total()).toBe(before + created);
     await request(a.url).get('/auth/me').set('Authorization', `Bearer ${token}`).expect(200);
   });
 });
