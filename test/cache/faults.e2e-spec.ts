@@ -153,3 +153,31 @@ describe('CacheService started while Redis is down', () => {
     }
   });
 });
+
+describe('CacheService connection errors', () => {
+  it('logs why it cannot connect, naming the cause but not the password', async () => {
+    const server = await startRedis({ password: 'right-password' });
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const { app, cache } = await cacheApp(
+      {
+        namespace: uniqueNamespace(),
+        redis: { url: `redis://:wrong-password@127.0.0.1:${server.port}`, connectTimeout: 300 },
+      },
+      {},
+      { awaitRedis: false },
+    );
+    try {
+      await expect(cache.getOrSet('k', () => 'loaded')).resolves.toBe('loaded');
+      const messages = warn.mock.calls.map(([message]) => String(message));
+      const connection = messages.filter((message) => message.startsWith('Redis connection error'));
+      expect(
+        connection.some((message) => /WRONGPASS|invalid username-password/.test(message)),
+      ).toBe(true);
+      expect(messages.join('\n')).not.toContain('wrong-password');
+    } finally {
+      warn.mockRestore();
+      await app.close();
+      await server.stop();
+    }
+  });
+});

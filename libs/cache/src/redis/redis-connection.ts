@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import type { ResolvedRedisOptions } from '../options/resolve-options';
 
@@ -26,14 +27,30 @@ export function reconnectDelay(attempt: number): number {
 export function createRedisConnection(options: ResolvedRedisOptions): RedisConnection {
   if (options.client) return { client: options.client, owned: false };
   const client = openClient(options);
-  // Failures surface through the commands (counted and logged once per outage by the service);
-  // without a listener ioredis would print every reconnection error.
-  client.on('error', ignore);
-  client.on('node error', ignore);
+  logConnectionErrors(client);
   return { client, owned: true };
 }
 
-function ignore(): void {}
+/**
+ * Logs why the connection fails (a wrong password, an untrusted certificate, a refused port), once
+ * per distinct reason until the client is ready again, instead of once per reconnection attempt.
+ * ioredis messages name the cause and the address, never the password.
+ */
+function logConnectionErrors(client: Redis | Cluster): void {
+  const logger = new Logger('CacheModule');
+  let last: string | undefined;
+  const report = (error: unknown): void => {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (reason === last) return;
+    last = reason;
+    logger.warn(`Redis connection error: ${reason}`);
+  };
+  client.on('error', report);
+  client.on('node error', report);
+  client.on('ready', () => {
+    last = undefined;
+  });
+}
 
 /**
  * Waits until the client is ready, at most `timeout` ms, and never fails: an app whose Redis is
