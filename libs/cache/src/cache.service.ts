@@ -145,8 +145,7 @@ export class CacheService implements OnApplicationShutdown {
     loader: () => T | Promise<T>,
     options: GetOrSetOptions = {},
   ): Promise<T> {
-    const resolved = this.resolveWrite(options);
-    return this.flights.run(key, () => this.resolve(key, loader, resolved)) as Promise<T>;
+    return this.getOrLoad(key, loader, this.resolveWrite(options));
   }
 
   /** Same as {@link getOrSet} with options already in milliseconds (used by the decorators). */
@@ -383,12 +382,11 @@ export class CacheService implements OnApplicationShutdown {
     };
   }
 
+  /**
+   * Evictions only remove, so they commute: a new one is applied at once even while older ones
+   * wait in the journal (queuing it would let other instances read the old value meanwhile).
+   */
   private async evict(eviction: PendingEviction): Promise<void> {
-    if (this.journal.size > 0) {
-      this.journal.add(eviction);
-      this.scheduleReplay();
-      return;
-    }
     if ((await this.attempt(this.apply(eviction))) === FAILED) {
       this.journal.add(eviction);
       this.scheduleReplay();
@@ -435,6 +433,8 @@ export class CacheService implements OnApplicationShutdown {
     try {
       const value = await call;
       if (this.outageSince !== undefined) this.noteRecovery();
+      // The store answers again: replay now rather than at the next tick of the timer.
+      if (this.journal.size > 0) void this.replay();
       return value;
     } catch (error) {
       this.counters.errors++;

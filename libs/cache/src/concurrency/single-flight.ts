@@ -17,8 +17,4 @@ export class SingleFlight<T = unknown> {
   has(key: string): boolean {
     return this.inFlight.has(key);
   }
-
-  get size(): number {
-    return this.inFlight.size;
-  }
 }
