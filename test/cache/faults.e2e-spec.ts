@@ -1,6 +1,6 @@
 import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CacheService } from '@app/cache';
+import { CACHE_REDIS_CONNECTION, type CacheService, type RedisConnection } from '@app/cache';
 import { uniqueNamespace } from '../contract/cache-store.contract';
 import { startRedis, waitUntil, type RedisServer } from '../harness';
 import { cacheApp } from '../support/cache-app';
@@ -63,6 +63,58 @@ describe('CacheService when Redis misbehaves', () => {
     const read = await timed(() => cache.get('probe'));
     expect(read.value).toBeUndefined();
     expect(read.ms).toBeLessThan(BOUND);
+  });
+
+  it('stops sending commands to a frozen Redis after the first timeout, and takes no locks', async () => {
+    const { client, circuit } = app.get<RedisConnection>(CACHE_REDIS_CONNECTION);
+    await server.pause();
+    await cache.get('probe'); // times out: the circuit opens
+    expect(circuit.isOpen).toBe(true);
+    const sent: string[] = [];
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = ((command: Parameters<typeof send>[0]) => {
+      sent.push(command.name);
+      return send(command);
+    }) as typeof client.sendCommand;
+    try {
+      for (let i = 0; i < 10; i++) {
+        await expect(cache.getOrSet(`k${i}`, () => i)).resolves.toBe(i);
+      }
+    } finally {
+      client.sendCommand = send;
+    }
+    // At most one trial call per retry interval gets through; no SET NX among the rest.
+    expect(sent.length).toBeLessThanOrEqual(2);
+  });
+
+  it('releases a stampede lock whose SET NX ran after its reply was given up on', async () => {
+    const locked = `${namespace}#lock:k`;
+    await app.close();
+    ({ app, cache } = await cacheApp({
+      namespace,
+      lockTimeout: '30s', // far longer than the spec: only a release can remove the lock
+      redis: { url: server.url, commandTimeout: COMMAND_TIMEOUT, connectTimeout: 300 },
+    }));
+    await server.pause();
+    // Read, then SET NX: sent and given up on while frozen; the loader runs without the lock.
+    await expect(cache.getOrSet('k', () => 'from-db')).resolves.toBe('from-db');
+    await server.resume(); // Redis now runs the SET NX it had received
+    await waitUntil(async () => (await server.cli('EXISTS', locked)) === '0', {
+      what: 'the abandoned lock to be released',
+      timeoutMs: 5000,
+    });
+  });
+
+  it('keeps serving hits while writes are paused (CLIENT PAUSE WRITE)', async () => {
+    await cache.getOrSet('user:1', () => 'cached', { tags: ['users'] });
+    await server.clientPause(1500, 'WRITE');
+    const { value, ms } = await timed(() =>
+      cache.getOrSet('user:1', () => 'from-db', { tags: ['users'] }),
+    );
+    expect(value).toBe('cached');
+    expect(ms).toBeLessThan(BOUND);
+    await expect(cache.get('user:1')).resolves.toBe('cached');
+    expect(cache.stats().errors).toBe(0);
   });
 
   it('returns the loader value within the command timeout during CLIENT PAUSE', async () => {

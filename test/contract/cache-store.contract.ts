@@ -121,6 +121,23 @@ export function describeCacheStoreContract(
       expect(many.map((e) => text(e?.payload))).toEqual([undefined, 'O']);
     });
 
+    it('checks every tag an entry carries, whatever tags the reader expects', async () => {
+      const created = Date.now() - 10;
+      await store.set([
+        {
+          key: 'k',
+          entry: entry('V', { createdAt: created, tags: ['users', 'posts'] }),
+          keepFor: 60_000,
+        },
+      ]);
+      expect(text((await store.get('k', ['users', 'posts']))?.payload)).toBe('V');
+      await store.invalidateTags(['posts'], Date.now());
+      expect(await store.get('k', ['users', 'posts'])).toBeUndefined();
+      expect(await store.get('k', ['users'])).toBeUndefined();
+      expect(await store.get('k', ['unrelated'])).toBeUndefined();
+      expect(await store.get('k')).toBeUndefined();
+    });
+
     it('keeps entries created after the invalidation', async () => {
       const at = Date.now() - 100;
       await store.invalidateTags(['users'], at);
@@ -175,19 +192,18 @@ export function describeCacheStoreContract(
     });
 
     it('grants a lock to one holder at a time and releases it only for its token', async () => {
-      const token = await store.lock('k', 5_000);
-      expect(token).toEqual(expect.any(String));
-      await expect(store.lock('k', 5_000)).resolves.toBeUndefined();
+      await expect(store.lock('k', 'first', 5_000)).resolves.toBe(true);
+      await expect(store.lock('k', 'second', 5_000)).resolves.toBe(false);
       await store.unlock('k', 'someone-else');
-      await expect(store.lock('k', 5_000)).resolves.toBeUndefined();
-      await store.unlock('k', token!);
-      await expect(store.lock('k', 5_000)).resolves.toEqual(expect.any(String));
+      await expect(store.lock('k', 'second', 5_000)).resolves.toBe(false);
+      await store.unlock('k', 'first');
+      await expect(store.lock('k', 'second', 5_000)).resolves.toBe(true);
     });
 
     it('lets a lock lapse after its time, so a dead holder blocks no one forever', async () => {
-      await store.lock('k', 40);
+      await store.lock('k', 'gone', 40);
       await sleep(80);
-      await expect(store.lock('k', 5_000)).resolves.toEqual(expect.any(String));
+      await expect(store.lock('k', 'next', 5_000)).resolves.toBe(true);
     });
 
     it('stores binary-safe payloads', async () => {

@@ -8,7 +8,7 @@ export interface FlowSetup {
   redis?: RedisServer;
 }
 
-export type FlowBackend = 'memory' | 'redis' | 'cluster';
+export type FlowBackend = 'memory' | 'redis' | 'cluster' | 'sentinel';
 
 /** Room for the whole flow under the global limit; the login limit stays at its default. */
 const ROOMY_RATE_LIMIT = '10000/10s';
@@ -279,7 +279,12 @@ export function describeUsersFlow(backend: FlowBackend, setup: () => FlowSetup):
       it('is live without I/O, and ready while its stores answer', async () => {
         await http.get('/health/live').expect(200, { status: 'ok' });
         const ready = await http.get('/health/ready').expect(200);
-        const mode = { memory: 'memory', redis: 'standalone', cluster: 'cluster' }[backend];
+        const mode = {
+          memory: 'memory',
+          redis: 'standalone',
+          cluster: 'cluster',
+          sentinel: 'sentinel',
+        }[backend];
         expect(ready.body.details).toMatchObject({
           sqlite: { status: 'up' },
           redis: { status: 'up', mode },

@@ -19,9 +19,21 @@ import { UsersModule } from './users/users.module';
 export const CACHE_NAMESPACE = 'users-app';
 
 function redisOption(config: AppConfig): Pick<CacheModuleOptions, 'redis'> {
-  if (config.redisClusterNodes) return { redis: { cluster: { nodes: config.redisClusterNodes } } };
+  const password = config.redisPassword;
+  if (config.redisClusterNodes) {
+    return { redis: { cluster: { nodes: config.redisClusterNodes }, password } };
+  }
+  if (config.redisSentinels) {
+    const sentinels = config.redisSentinels.map(toAddress);
+    return { redis: { sentinels, name: config.redisSentinelName, password } };
+  }
   if (config.redisUrl) return { redis: { url: config.redisUrl } };
   return {};
+}
+
+function toAddress(node: string): { host: string; port: number } {
+  const at = node.lastIndexOf(':');
+  return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
 }
 
 /**

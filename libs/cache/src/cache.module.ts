@@ -77,6 +77,7 @@ function createRedisStore(options: ResolvedCacheOptions, connection: RedisConnec
     namespace: options.namespace,
     binary: options.serializer.binary,
     owned: connection.owned,
+    circuit: connection.circuit,
   });
   if (!options.l1) return redis;
   const l1 = new L1Cache({

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CacheSetOptions, GetOrSetOptions } from './cache-options.interface';
 import { RESOLVED_CACHE_OPTIONS } from './cache.constants';
@@ -44,6 +45,8 @@ const FAILED: unique symbol = Symbol('CACHE:FAILED');
 type Failed = typeof FAILED;
 const REPLAY_INTERVAL_MS = 200;
 const MAX_POLL_DELAY_MS = 50;
+/** Locks whose reply was lost are released after recovery; past this many, the oldest lapse alone. */
+const MAX_ABANDONED_LOCKS = 1000;
 
 /**
  * The cache: reads, writes, stampede protection, tags and patterns over the configured store.
@@ -69,6 +72,8 @@ export class CacheService implements OnApplicationShutdown {
   private readonly flights = new SingleFlight<unknown>();
   private readonly refreshes = new SingleFlight<void>();
   private readonly journal = new EvictionJournal();
+  /** Locks taken while the store did not answer: Redis may run the SET NX later (key -> token). */
+  private readonly abandonedLocks = new Map<string, string>();
   private outageSince: number | undefined;
   private replayTimer: NodeJS.Timeout | undefined;
   private replaying = false;
@@ -204,7 +209,7 @@ export class CacheService implements OnApplicationShutdown {
     loader: () => T | Promise<T>,
     options: ResolvedWriteOptions,
   ): Promise<T> {
-    const entry = await this.read(key);
+    const entry = await this.read(key, options.tags);
     if (entry !== undefined) {
       const value = this.decode(key, entry);
       if (value !== FAILED) {
@@ -235,12 +240,12 @@ export class CacheService implements OnApplicationShutdown {
     const deadline = Date.now() + this.options.lockTimeout;
     let delay = 5;
     for (;;) {
-      const token = await this.attempt(this.store.lock(key, this.options.lockTimeout));
+      const token = await this.takeLock(key);
       if (token === FAILED) return this.load(key, loader, options);
       if (token !== undefined) return this.loadLocked(key, token, loader, options);
       await sleep(delay);
       delay = Math.min(delay * 2, MAX_POLL_DELAY_MS);
-      const found = await this.readFresh(key);
+      const found = await this.readFresh(key, options.tags);
       if (found !== FAILED) return found as T;
       if (Date.now() >= deadline) return this.load(key, loader, options);
     }
@@ -254,7 +259,7 @@ export class CacheService implements OnApplicationShutdown {
   ): Promise<T> {
     try {
       // Another process may have stored the value between our miss and our lock.
-      const found = await this.readFresh(key);
+      const found = await this.readFresh(key, options.tags);
       if (found !== FAILED) return found as T;
       return await this.load(key, loader, options);
     } finally {
@@ -289,7 +294,7 @@ export class CacheService implements OnApplicationShutdown {
   ): void {
     if (this.refreshes.has(key)) return;
     void this.refreshes.run(key, async () => {
-      const token = await this.attempt(this.store.lock(key, this.options.lockTimeout));
+      const token = await this.takeLock(key);
       if (token === undefined) return; // another process is refreshing it
       try {
         await this.load(key, loader, options);
@@ -301,15 +306,32 @@ export class CacheService implements OnApplicationShutdown {
     });
   }
 
-  private async read(key: string): Promise<StoredEntry | undefined> {
+  /**
+   * Takes the stampede lock of `key`: its token, `undefined` when another caller holds it, or
+   * FAILED when the store did not answer. A SET NX whose reply was lost may still run when Redis
+   * answers again (a frozen server runs what it had received), so its token is kept and the lock
+   * released after recovery, instead of making every reader of the key wait until it lapses.
+   */
+  private async takeLock(key: string): Promise<string | undefined | Failed> {
+    const token = randomUUID();
+    const taken = await this.attempt(this.store.lock(key, token, this.options.lockTimeout));
+    if (taken !== FAILED) return taken ? token : undefined;
+    if (this.abandonedLocks.size < MAX_ABANDONED_LOCKS) {
+      this.abandonedLocks.set(key, token);
+      this.scheduleReplay();
+    }
+    return FAILED;
+  }
+
+  private async read(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
     // While evictions wait to be replayed, the store may hold values they would have removed.
     if (this.journal.size > 0) return undefined;
-    const entry = await this.attempt(this.store.get(key));
+    const entry = await this.attempt(this.store.get(key, tags));
     return entry === FAILED ? undefined : entry;
   }
 
-  private async readFresh(key: string): Promise<unknown> {
-    const entry = await this.read(key);
+  private async readFresh(key: string, tags?: readonly string[]): Promise<unknown> {
+    const entry = await this.read(key, tags);
     if (entry === undefined || entry.freshUntil <= Date.now()) return FAILED;
     return this.decode(key, entry);
   }
@@ -416,15 +438,26 @@ export class CacheService implements OnApplicationShutdown {
     if (this.replaying) return;
     this.replaying = true;
     try {
+      const evictions = this.journal.size;
+      await this.releaseAbandonedLocks();
       await this.journal.replay((eviction) => this.apply(eviction).then(() => undefined));
       clearInterval(this.replayTimer);
       this.replayTimer = undefined;
       this.noteRecovery();
-      this.logger.log('Replayed the evictions that failed while the cache store was unavailable');
+      if (evictions > 0) {
+        this.logger.log('Replayed the evictions that failed while the cache store was unavailable');
+      }
     } catch {
       // Still down: the timer tries again.
     } finally {
       this.replaying = false;
+    }
+  }
+
+  private async releaseAbandonedLocks(): Promise<void> {
+    for (const [key, token] of this.abandonedLocks) {
+      await this.store.unlock(key, token);
+      this.abandonedLocks.delete(key);
     }
   }
 
@@ -434,7 +467,7 @@ export class CacheService implements OnApplicationShutdown {
       const value = await call;
       if (this.outageSince !== undefined) this.noteRecovery();
       // The store answers again: replay now rather than at the next tick of the timer.
-      if (this.journal.size > 0) void this.replay();
+      if (this.journal.size > 0 || this.abandonedLocks.size > 0) void this.replay();
       return value;
     } catch (error) {
       this.counters.errors++;

@@ -22,6 +22,9 @@ describe('loadConfig', () => {
       databasePath: './data/users.db',
       redisUrl: undefined,
       redisClusterNodes: undefined,
+      redisSentinels: undefined,
+      redisSentinelName: 'mymaster',
+      redisPassword: undefined,
       redisRequired: true,
       jwt: { secret: SECRET, ttl: 15 * 60_000 },
       cacheTtl: 5 * 60_000,
@@ -68,6 +71,21 @@ describe('loadConfig', () => {
     expect(config.redisClusterNodes).toEqual(['r1:7000', 'r2:7001', '10.0.0.3:7002']);
   });
 
+  it("reads a Sentinel set, its master name and the data nodes' password", () => {
+    const config = loadConfig({
+      JWT_SECRET: SECRET,
+      REDIS_SENTINELS: 's1:26379,s2:26380',
+      REDIS_SENTINEL_NAME: 'users',
+      REDIS_PASSWORD: 'p4ss',
+    });
+    expect(config).toMatchObject({
+      redisSentinels: ['s1:26379', 's2:26380'],
+      redisSentinelName: 'users',
+      redisPassword: 'p4ss',
+    });
+    expect(loadConfig({ JWT_SECRET: SECRET }).redisSentinelName).toBe('mymaster');
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ JWT_SECRET: SECRET, PORT: '', REDIS_URL: ' ' })).toMatchObject({
       port: 3000,
@@ -95,7 +113,18 @@ describe('loadConfig', () => {
     [
       'REDIS_CLUSTER_NODES',
       { REDIS_CLUSTER_NODES: 'redis-1:6379', REDIS_URL: 'redis://redis:6379' },
-      /not both/,
+      /set only one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS/,
+    ],
+    [
+      'REDIS_SENTINELS',
+      { REDIS_SENTINELS: 's1:26379', REDIS_URL: 'redis://redis:6379' },
+      /set only one of/,
+    ],
+    ['REDIS_SENTINELS', { REDIS_SENTINELS: 's1' }, /host:port/],
+    [
+      'REDIS_PASSWORD',
+      { REDIS_PASSWORD: 'secret', REDIS_URL: 'redis://redis:6379' },
+      /put the password in REDIS_URL/,
     ],
     ['REDIS_REQUIRED', { REDIS_REQUIRED: 'maybe' }, /true or false; got 'maybe'/],
     ['JWT_SECRET', { JWT_SECRET: 'short' }, /at least 32 bytes; got 5/],

@@ -24,6 +24,12 @@ export interface AppConfig {
   redisUrl?: string;
   /** Seed nodes (`host:port`) of a Redis Cluster, instead of `redisUrl`. */
   redisClusterNodes?: string[];
+  /** Sentinels (`host:port`) watching the master named `redisSentinelName`, instead of `redisUrl`. */
+  redisSentinels?: string[];
+  /** The master name the sentinels know (`REDIS_SENTINEL_NAME`, default `mymaster`). */
+  redisSentinelName: string;
+  /** Password of the Redis data nodes for Cluster and Sentinel (a URL carries its own). */
+  redisPassword?: string;
   /** When false, readiness stays up while Redis is down. */
   redisRequired: boolean;
   jwt: {
@@ -67,10 +73,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const warnings: string[] = [];
   const redisUrl = read('REDIS_URL');
   const clusterNodes = read('REDIS_CLUSTER_NODES');
-  if (redisUrl !== undefined && clusterNodes !== undefined) {
+  const sentinels = read('REDIS_SENTINELS');
+  const topologies = [
+    ['REDIS_URL', redisUrl],
+    ['REDIS_CLUSTER_NODES', clusterNodes],
+    ['REDIS_SENTINELS', sentinels],
+  ].filter(([, value]) => value !== undefined);
+  if (topologies.length > 1) {
     throw new ConfigError(
-      'REDIS_CLUSTER_NODES',
-      'set either REDIS_URL or REDIS_CLUSTER_NODES, not both',
+      topologies[1][0]!,
+      'set only one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS',
+    );
+  }
+  const redisPassword = env.REDIS_PASSWORD === '' ? undefined : env.REDIS_PASSWORD;
+  if (redisPassword !== undefined && redisUrl !== undefined) {
+    throw new ConfigError(
+      'REDIS_PASSWORD',
+      'put the password in REDIS_URL (redis://:password@host:6379) instead',
     );
   }
 
@@ -81,6 +100,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     redisUrl: redisUrl === undefined ? undefined : parseRedisUrl('REDIS_URL', redisUrl),
     redisClusterNodes:
       clusterNodes === undefined ? undefined : parseNodeList('REDIS_CLUSTER_NODES', clusterNodes),
+    redisSentinels:
+      sentinels === undefined ? undefined : parseNodeList('REDIS_SENTINELS', sentinels),
+    redisSentinelName: read('REDIS_SENTINEL_NAME') ?? 'mymaster',
+    redisPassword,
     redisRequired: parseBoolean('REDIS_REQUIRED', read('REDIS_REQUIRED') ?? 'true'),
     jwt: {
       secret: jwtSecret(env.JWT_SECRET, nodeEnv, warnings),

@@ -1,5 +1,6 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
+import { RedisCircuit } from '../redis/redis-circuit';
 import type { Duration } from '../options/duration';
 import { RedisHealthIndicator } from './redis.health';
 
@@ -17,6 +18,7 @@ describe('RedisHealthIndicator', () => {
     const indicator = new RedisHealthIndicator(new HealthIndicatorService(), {
       client,
       owned: true,
+      circuit: new RedisCircuit(250),
     });
     try {
       const result = await indicator.isHealthy('cache', { timeout: 'soon' as Duration });

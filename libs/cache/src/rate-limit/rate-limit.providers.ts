@@ -14,7 +14,10 @@ export const RATE_LIMIT_PROVIDERS: Provider[] = [
     provide: RateLimitStore,
     useFactory: (options: ResolvedCacheOptions, connection: RedisConnection | null) =>
       connection
-        ? new RedisRateLimitStore(connection.client, { namespace: options.namespace })
+        ? new RedisRateLimitStore(connection.client, {
+            namespace: options.namespace,
+            circuit: connection.circuit,
+          })
         : new MemoryRateLimitStore(),
     inject: [RESOLVED_CACHE_OPTIONS, CACHE_REDIS_CONNECTION],
   },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { CacheStoreError } from '../errors';
+import type { RedisCircuit } from '../redis/redis-circuit';
 import type { ResolvedRateLimitRule } from './rate-limit.options';
 import { HIT_LIMITS } from './rate-limit.scripts';
 import type {
@@ -12,6 +13,8 @@ import type {
 export interface RedisRateLimitStoreOptions {
   /** The module namespace; every key starts with `{namespace:rl:`. */
   namespace: string;
+  /** Every call goes through it when given (the module passes its connection's circuit). */
+  circuit?: RedisCircuit;
 }
 
 /**
@@ -35,12 +38,14 @@ export class RedisRateLimitStore implements RateLimitStore {
   // Members of the sliding-window log must be unique across processes and calls.
   private readonly instance = randomBytes(9).toString('base64url');
   private sequence = 0;
+  private readonly circuit: RedisCircuit | undefined;
 
   constructor(
     private readonly client: Redis | Cluster,
     options: RedisRateLimitStoreOptions,
   ) {
     this.prefix = `{${options.namespace}:rl:`;
+    this.circuit = options.circuit;
   }
 
   async hit(
@@ -60,7 +65,8 @@ export class RedisRateLimitStore implements RateLimitStore {
       keys.push(counter, `${counter}:block`);
       args.push(rule.limit, rule.window, rule.blockFor);
     }
-    const reply = await HIT_LIMITS.run(this.client, keys, args);
+    const hit = (): Promise<unknown> => HIT_LIMITS.run(this.client, keys, args);
+    const reply = await (this.circuit ? this.circuit.call(hit) : hit());
     return parseReply(reply, rules);
   }
 }

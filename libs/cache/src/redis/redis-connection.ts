@@ -1,11 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import type { ResolvedRedisOptions } from '../options/resolve-options';
+import { RedisCircuit } from './redis-circuit';
 
-/** The client the module talks to, and whether it opened it (and so must close it). */
+/**
+ * The client the module talks to, whether it opened it (and so must close it), and the circuit
+ * every call of the module goes through (one deadline per call, no waiting on a silent server).
+ */
 export interface RedisConnection {
   client: Redis | Cluster;
   owned: boolean;
+  circuit: RedisCircuit;
 }
 
 const MAX_BACKOFF_MS = 500;
@@ -22,13 +27,15 @@ export function reconnectDelay(attempt: number): number {
 /**
  * Opens the ioredis client described by the options, set up so that a cache call never waits
  * longer than `commandTimeout`: no offline queue (commands fail at once while disconnected), no
- * resend of commands that got no reply, and background reconnection with a capped backoff.
+ * resend of commands that got no reply, and background reconnection with a capped backoff. The
+ * deadline itself is the circuit's; the client's own timeout is a backstop for calls made around it.
  */
 export function createRedisConnection(options: ResolvedRedisOptions): RedisConnection {
-  if (options.client) return { client: options.client, owned: false };
+  const circuit = new RedisCircuit(options.commandTimeout);
+  if (options.client) return { client: options.client, owned: false, circuit };
   const client = openClient(options);
   logConnectionErrors(client);
-  return { client, owned: true };
+  return { client, owned: true, circuit };
 }
 
 /**
@@ -75,12 +82,14 @@ function openClient(options: ResolvedRedisOptions): Redis | Cluster {
     password: options.password,
     db: options.db,
     tls: options.tls === true ? {} : (options.tls as RedisOptions['tls']),
-    commandTimeout: options.commandTimeout,
+    commandTimeout: backstopTimeout(options.commandTimeout),
     connectTimeout: options.connectTimeout,
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
-    enableAutoPipelining: true,
+    // Commands are written as they come and pipelined on the socket anyway; auto-pipelining would
+    // hold each one for a tick and queue batches behind a batch that waits for a silent server.
+    enableAutoPipelining: false,
     retryStrategy: reconnectDelay,
     // ioredis arms this timer on every disconnect and only clears it when the socket closes, which
     // an already-refused socket never does again: keep it short so closing leaves nothing behind.
@@ -94,7 +103,7 @@ function openClient(options: ResolvedRedisOptions): Redis | Cluster {
     return new Cluster(nodes, {
       redisOptions,
       enableOfflineQueue: false,
-      enableAutoPipelining: true,
+      enableAutoPipelining: false,
       clusterRetryStrategy: reconnectDelay,
       slotsRefreshTimeout: options.connectTimeout,
       scaleReads: 'master',
@@ -110,6 +119,14 @@ function openClient(options: ResolvedRedisOptions): Redis | Cluster {
   }
   if (options.url) return new Redis(options.url, common);
   return new Redis({ ...common, host: options.host ?? '127.0.0.1', port: options.port ?? 6379 });
+}
+
+/**
+ * The client's own per-command timeout, behind the circuit's deadline: it only clears commands
+ * that a silent connection would otherwise keep forever.
+ */
+function backstopTimeout(commandTimeout: number): number {
+  return Math.max(1000, commandTimeout * 4);
 }
 
 function toClusterNode(node: string | { host: string; port: number }): ClusterNode {

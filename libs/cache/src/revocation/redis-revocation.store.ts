@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { LuaScript } from '../redis/lua-script';
+import type { RedisCircuit } from '../redis/redis-circuit';
 import type { RevocationStore } from './revocation-store.interface';
 
 /**
@@ -32,18 +33,23 @@ export class RedisRevocationStore implements RevocationStore {
   constructor(
     private readonly client: Redis | Cluster,
     private readonly namespace: string,
+    /** Every call goes through it when given (the module passes its connection's circuit). */
+    private readonly circuit?: RedisCircuit,
   ) {}
 
   async revokeToken(sub: string, jti: string, keepFor: number): Promise<void> {
-    await this.client.set(this.tokenKey(sub, jti), '1', 'PX', toPx(keepFor));
+    const key = this.tokenKey(sub, jti);
+    await this.call(() => this.client.set(key, '1', 'PX', toPx(keepFor)));
   }
 
   async revokeSubject(sub: string, cutoff: number, keepFor: number): Promise<void> {
-    await REVOKE_SUBJECT.run(this.client, [this.subjectKey(sub)], [cutoff, toPx(keepFor)]);
+    const keys = [this.subjectKey(sub)];
+    await this.call(() => REVOKE_SUBJECT.run(this.client, keys, [cutoff, toPx(keepFor)]));
   }
 
   async isRevoked(sub: string, jti: string, iat: number): Promise<boolean> {
-    const [cutoff, token] = await this.client.mget(this.subjectKey(sub), this.tokenKey(sub, jti));
+    const keys = [this.subjectKey(sub), this.tokenKey(sub, jti)];
+    const [cutoff, token] = await this.call(() => this.client.mget(keys));
     // Written as !(iat > cutoff) so that a cutoff that is not a number revokes: fail safe.
     return token !== null || (cutoff !== null && !(iat > Number(cutoff)));
   }
@@ -56,6 +62,10 @@ export class RedisRevocationStore implements RevocationStore {
   /** The key of revoked token `jti` of `sub`; exposed for tests and tooling. */
   tokenKey(sub: string, jti: string): string {
     return `${this.tag(sub)}:jti:${escape(jti)}`;
+  }
+
+  private call<T>(command: () => Promise<T>): Promise<T> {
+    return this.circuit ? this.circuit.call(command) : command();
   }
 
   private tag(sub: string): string {

@@ -27,8 +27,11 @@ export interface StoreWrite {
  * caller's keys; the store adds its namespace. Every method may reject when the backend fails.
  */
 export interface CacheStore {
-  /** Reads one entry; an entry with an invalidated tag is a miss (and is removed). */
-  get(key: string): Promise<StoredEntry | undefined>;
+  /**
+   * Reads one entry; an entry with an invalidated tag is a miss. `tags` are the tags the caller
+   * expects the entry to carry: a store may check them in the same round trip as the read.
+   */
+  get(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined>;
   /** Reads many entries in one round trip, in order. */
   getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]>;
   /** Writes entries (one round trip for many). */
@@ -41,8 +44,11 @@ export interface CacheStore {
   deleteByPattern(pattern: string): Promise<number>;
   /** Removes every entry and tag of the namespace. */
   clear(): Promise<void>;
-  /** Takes a lock for `key` for `ttl` ms; returns a token to release it, or `undefined` if it is held. */
-  lock(key: string, ttl: number): Promise<string | undefined>;
+  /**
+   * Takes the lock of `key` for `ttl` ms under `token` (unique per attempt); false if it is held.
+   * The caller owns the token, so it can release a lock whose reply it never got.
+   */
+  lock(key: string, token: string, ttl: number): Promise<boolean>;
   /** Releases a lock, only if `token` still holds it. */
   unlock(key: string, token: string): Promise<void>;
   /** Releases what the store owns (timers, connections it opened). */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { globToRegExp } from '../keys/escape-pattern';
 import type { CacheStore, StoredEntry, StoreWrite } from './cache-store.interface';
 
@@ -78,13 +77,12 @@ export class MemoryStore implements CacheStore {
     this.locks.clear();
   }
 
-  async lock(key: string, ttl: number): Promise<string | undefined> {
+  async lock(key: string, token: string, ttl: number): Promise<boolean> {
     const now = Date.now();
     const held = this.locks.get(key);
-    if (held && held.until > now) return undefined;
-    const token = randomUUID();
+    if (held && held.until > now) return false;
     this.locks.set(key, { token, until: now + ttl });
-    return token;
+    return true;
   }
 
   async unlock(key: string, token: string): Promise<void> {

@@ -1,17 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { CacheDecodeError } from '../errors';
 import { TAG_MARK_FLOOR_MS } from './memory.store';
 import type { CacheStore, StoredEntry, StoreWrite } from './cache-store.interface';
 import { decodeEnvelope, encodeEnvelope } from './entry-envelope';
-import {
-  GET_ENTRIES,
-  GET_ENTRY,
-  INVALIDATE_TAGS,
-  KEEP_TAG_KEYS,
-  RELEASE_LOCK,
-  SET_TAGGED_ENTRY,
-} from './redis.scripts';
+import type { RedisCircuit } from '../redis/redis-circuit';
+import { INVALIDATE_TAGS, KEEP_TAG_KEYS, RELEASE_LOCK, SET_TAGGED_ENTRY } from './redis.scripts';
 
 const SCAN_COUNT = 500;
 
@@ -21,13 +14,20 @@ export interface RedisStoreOptions {
   binary: boolean;
   /** Whether the module opened this client, and so closes it. */
   owned: boolean;
+  /** Every call goes through it when given (the module passes its connection's circuit). */
+  circuit?: RedisCircuit;
 }
+
+type Raw = string | Buffer | null;
 
 /**
  * The Redis store, for standalone, Sentinel and Cluster. Key layout (the only place keys get their
- * prefix): entries `ns:key`, tag marks `ns#tag:tag`, locks `ns#lock:key`. Reads check tag validity
- * in the same round trip (one Lua script); on a Cluster, where a script cannot reach keys in other
- * slots, a tagged entry costs one more round trip for its tag marks.
+ * prefix): entries `ns:key`, tag marks `ns#tag:tag`, locks `ns#lock:key`.
+ *
+ * Reads are plain GET/MGET, never scripts: they stay cheap for Redis, and a write pause
+ * (`CLIENT PAUSE WRITE`, which holds every script) does not hold them. Tag marks are read with the
+ * entry, in the same round trip, when the caller names the tags it expects (the decorators
+ * always do); an entry carrying other tags costs one more round trip for their marks.
  */
 export class RedisStore implements CacheStore {
   private readonly entryPrefix: string;
@@ -45,22 +45,27 @@ export class RedisStore implements CacheStore {
     this.cluster = (client as Cluster).isCluster === true;
   }
 
-  async get(key: string): Promise<StoredEntry | undefined> {
+  async get(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
     const entryKey = this.entryPrefix + key;
-    if (this.cluster) return this.checkTagsOnCluster(entryKey, await this.rawGet(entryKey));
-    const raw = (await this.runScript(GET_ENTRY, [entryKey], [this.tagPrefix])) as
-      string | Buffer | null;
-    return raw === null ? undefined : decodeSafely(raw);
+    if (tags === undefined || tags.length === 0) {
+      const raw = await this.call(() => this.rawGet(entryKey));
+      return raw === null ? undefined : this.checkTags(decodeSafely(raw));
+    }
+    const [raw, marks] = await this.call(() =>
+      Promise.all([this.rawGet(entryKey), this.readMarks(tags)]),
+    );
+    return raw === null ? undefined : this.checkTags(decodeSafely(raw), toMarks(tags, marks));
   }
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
     if (keys.length === 0) return [];
-    if (this.cluster) return Promise.all(keys.map((key) => this.get(key)));
     const entryKeys = keys.map((key) => this.entryPrefix + key);
-    const raws = (await this.runScript(GET_ENTRIES, entryKeys, [this.tagPrefix])) as (
-      string | Buffer | null
-    )[];
-    return raws.map((raw) => (raw === null ? undefined : decodeSafely(raw)));
+    const raws = await this.call(() => this.rawGetMany(entryKeys));
+    const entries = raws.map((raw) => (raw === null ? undefined : decodeSafely(raw)));
+    const tags = [...new Set(entries.flatMap((entry) => entry?.tags ?? []))];
+    if (tags.length === 0) return entries;
+    const marks = toMarks(tags, await this.call(() => this.readMarks(tags)));
+    return entries.map((entry) => entry && (isValid(entry, marks) ? entry : undefined));
   }
 
   async set(writes: readonly StoreWrite[]): Promise<void> {
@@ -70,19 +75,22 @@ export class RedisStore implements CacheStore {
   async delete(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     const entryKeys = keys.map((key) => this.entryPrefix + key);
-    if (this.cluster) await Promise.all(entryKeys.map((key) => this.client.unlink(key)));
-    else await this.client.unlink(...entryKeys);
+    await this.call<unknown>(() =>
+      this.cluster
+        ? Promise.all(entryKeys.map((key) => this.client.unlink(key)))
+        : this.client.unlink(...entryKeys),
+    );
   }
 
   async invalidateTags(tags: readonly string[], at: number): Promise<void> {
     if (tags.length === 0) return;
     const tagKeys = tags.map((tag) => this.tagPrefix + tag);
     const args = [at, TAG_MARK_FLOOR_MS];
-    if (this.cluster) {
-      await Promise.all(tagKeys.map((key) => INVALIDATE_TAGS.run(this.client, [key], args)));
-    } else {
-      await INVALIDATE_TAGS.run(this.client, tagKeys, args);
-    }
+    await this.call<unknown>(() =>
+      this.cluster
+        ? Promise.all(tagKeys.map((key) => INVALIDATE_TAGS.run(this.client, [key], args)))
+        : INVALIDATE_TAGS.run(this.client, tagKeys, args),
+    );
   }
 
   async deleteByPattern(pattern: string): Promise<number> {
@@ -94,17 +102,19 @@ export class RedisStore implements CacheStore {
     await this.scanAndUnlink(`${this.options.namespace}#*`);
   }
 
-  async lock(key: string, ttl: number): Promise<string | undefined> {
-    const token = randomUUID();
-    const reply = await this.client.set(this.lockPrefix + key, token, 'PX', Math.max(1, ttl), 'NX');
-    return reply === 'OK' ? token : undefined;
+  async lock(key: string, token: string, ttl: number): Promise<boolean> {
+    const lockKey = this.lockPrefix + key;
+    const ms = Math.max(1, Math.ceil(ttl));
+    const reply = await this.call(() => this.client.set(lockKey, token, 'PX', ms, 'NX'));
+    return reply === 'OK';
   }
 
   async unlock(key: string, token: string): Promise<void> {
-    await RELEASE_LOCK.run(this.client, [this.lockPrefix + key], [token]);
+    await this.call(() => RELEASE_LOCK.run(this.client, [this.lockPrefix + key], [token]));
   }
 
   async close(): Promise<void> {
+    this.options.circuit?.close();
     if (!this.options.owned) return;
     try {
       if (this.client.status === 'ready') await this.client.quit();
@@ -121,44 +131,59 @@ export class RedisStore implements CacheStore {
     const value = encodeEnvelope(entry);
     const ms = Math.max(1, Math.ceil(keepFor));
     if (entry.tags.length === 0) {
-      await this.client.set(entryKey, value, 'PX', ms);
+      await this.call(() => this.client.set(entryKey, value, 'PX', ms));
       return;
     }
     const tagKeys = entry.tags.map((tag) => this.tagPrefix + tag);
     if (!this.cluster) {
-      await SET_TAGGED_ENTRY.run(this.client, [entryKey, ...tagKeys], [value, ms]);
+      await this.call(() => SET_TAGGED_ENTRY.run(this.client, [entryKey, ...tagKeys], [value, ms]));
       return;
     }
     // Tag marks first: a reader that finds the entry also finds marks that outlive it.
-    await Promise.all(tagKeys.map((tagKey) => KEEP_TAG_KEYS.run(this.client, [tagKey], [ms])));
-    await this.client.set(entryKey, value, 'PX', ms);
+    await this.call(() =>
+      Promise.all(tagKeys.map((tagKey) => KEEP_TAG_KEYS.run(this.client, [tagKey], [ms]))),
+    );
+    await this.call(() => this.client.set(entryKey, value, 'PX', ms));
   }
 
-  private rawGet(entryKey: string): Promise<string | Buffer | null> {
+  private call<T>(command: () => Promise<T>): Promise<T> {
+    return this.options.circuit ? this.options.circuit.call(command) : command();
+  }
+
+  private rawGet(entryKey: string): Promise<Raw> {
     return this.options.binary ? this.client.getBuffer(entryKey) : this.client.get(entryKey);
   }
 
-  private runScript(
-    script: typeof GET_ENTRY,
-    keys: readonly string[],
-    args: readonly string[],
-  ): Promise<unknown> {
+  private rawGetMany(entryKeys: string[]): Promise<Raw[]> {
+    if (this.cluster) return Promise.all(entryKeys.map((key) => this.rawGet(key)));
     return this.options.binary
-      ? script.runBuffer(this.client, keys, args)
-      : script.run(this.client, keys, args);
+      ? this.client.mgetBuffer(...entryKeys)
+      : this.client.mget(...entryKeys);
   }
 
-  private async checkTagsOnCluster(
-    entryKey: string,
-    raw: string | Buffer | null,
+  /** The invalidation times of `tags` (null: never invalidated), in order. */
+  private readMarks(tags: readonly string[]): Promise<(string | null)[]> {
+    const tagKeys = tags.map((tag) => this.tagPrefix + tag);
+    // A Cluster spreads tag marks over slots: one GET each, sent together.
+    if (this.cluster) return Promise.all(tagKeys.map((tagKey) => this.client.get(tagKey)));
+    return this.client.mget(...tagKeys);
+  }
+
+  /**
+   * The entry if none of its tags was invalidated at or after it was created. Marks read with the
+   * entry are used; the marks of any other tag it carries are read now.
+   */
+  private async checkTags(
+    entry: StoredEntry,
+    known: ReadonlyMap<string, string | null> = new Map(),
   ): Promise<StoredEntry | undefined> {
-    if (raw === null) return undefined;
-    const entry = decodeSafely(raw);
     if (entry.tags.length === 0) return entry;
-    const marks = await Promise.all(entry.tags.map((tag) => this.client.get(this.tagPrefix + tag)));
-    if (marks.every((mark) => mark === null || Number(mark) < entry.createdAt)) return entry;
-    await this.client.unlink(entryKey);
-    return undefined;
+    const unknown = entry.tags.filter((tag) => !known.has(tag));
+    const marks =
+      unknown.length === 0
+        ? known
+        : new Map([...known, ...toMarks(unknown, await this.call(() => this.readMarks(unknown)))]);
+    return isValid(entry, marks) ? entry : undefined;
   }
 
   private async scanAndUnlink(match: string): Promise<number> {
@@ -167,18 +192,37 @@ export class RedisStore implements CacheStore {
     for (const node of nodes) {
       let cursor = '0';
       do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
+        const [next, keys] = await this.call(() =>
+          node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT),
+        );
         cursor = next;
         if (keys.length === 0) continue;
         // On a Cluster a node's keys span many slots, so each key is unlinked on its own.
-        const counts = this.cluster
-          ? await Promise.all(keys.map((key) => node.unlink(key)))
-          : [await node.unlink(...keys)];
+        const counts = await this.call(() =>
+          this.cluster
+            ? Promise.all(keys.map((key) => node.unlink(key)))
+            : node.unlink(...keys).then((count) => [count]),
+        );
         deleted += counts.reduce((sum, count) => sum + count, 0);
       } while (cursor !== '0');
     }
     return deleted;
   }
+}
+
+function toMarks(
+  tags: readonly string[],
+  marks: readonly (string | null)[],
+): Map<string, string | null> {
+  return new Map(tags.map((tag, i) => [tag, marks[i]]));
+}
+
+/** No tag of the entry was invalidated at or after its creation (a missing mark never was). */
+function isValid(entry: StoredEntry, marks: ReadonlyMap<string, string | null>): boolean {
+  return entry.tags.every((tag) => {
+    const mark = marks.get(tag);
+    return mark === null || mark === undefined || Number(mark) < entry.createdAt;
+  });
 }
 
 /**

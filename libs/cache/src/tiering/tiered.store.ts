@@ -22,13 +22,13 @@ export class TieredStore implements CacheStore, InvalidationListener {
     this.bus = connectBus(this);
   }
 
-  async get(key: string): Promise<StoredEntry | undefined> {
+  async get(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
     if (this.bus.trusted) {
       const hit = this.l1.get(key, Date.now());
       if (hit) return hit;
     }
     const generation = this.generation;
-    const entry = await this.l2.get(key);
+    const entry = await this.l2.get(key, tags);
     if (entry) this.fill(key, entry, generation);
     return entry;
   }
@@ -79,8 +79,8 @@ export class TieredStore implements CacheStore, InvalidationListener {
     await this.evict({ clear: true }, () => this.l2.clear());
   }
 
-  lock(key: string, ttl: number): Promise<string | undefined> {
-    return this.l2.lock(key, ttl);
+  lock(key: string, token: string, ttl: number): Promise<boolean> {
+    return this.l2.lock(key, token, ttl);
   }
 
   unlock(key: string, token: string): Promise<void> {
