@@ -25,7 +25,7 @@ describe('RedisCircuit on a real Redis', () => {
       lazyConnect: true,
     });
     await client.connect();
-    circuit = new RedisCircuit(TIMEOUT, 50);
+    circuit = new RedisCircuit(TIMEOUT, () => client.ping(), 50);
   });
 
   afterEach(async () => {
@@ -72,33 +72,38 @@ describe('RedisCircuit on a real Redis', () => {
     }
   });
 
-  it('lets one trial call through after retryAfter and closes once the server answers', async () => {
+  it('probes the server while open, without making a caller wait, and closes once it answers', async () => {
     await server.pause();
     await expect(circuit.call(() => client.ping())).rejects.toThrow(CacheTimeoutError);
     await server.resume();
+    const refusedAt: number[] = [];
     await waitUntil(
       async () => {
+        const started = Date.now();
         try {
-          await circuit.call(() => client.ping());
+          await circuit.call(() => client.get('k'));
           return true;
-        } catch {
+        } catch (error) {
+          expect(error).toBeInstanceOf(CacheStoreError); // refused, not timed out
+          refusedAt.push(Date.now() - started);
           return false;
         }
       },
-      { what: 'a trial call to close the circuit', timeoutMs: 2000, intervalMs: 10 },
+      { what: 'a probe to close the circuit', timeoutMs: 2000, intervalMs: 10 },
     );
     expect(circuit.isOpen).toBe(false);
-    await expect(circuit.call(() => client.get('missing'))).resolves.toBeNull();
+    expect(refusedAt.length).toBeGreaterThan(0);
   });
 
-  it('counts an error reply as an answer', async () => {
+  it('counts an error reply to its probe as an answer', async () => {
+    const probed = new RedisCircuit(TIMEOUT, () => client.call('NO-SUCH-COMMAND'), 50);
     await server.pause();
-    await expect(circuit.call(() => client.ping())).rejects.toThrow(CacheTimeoutError);
+    await expect(probed.call(() => client.ping())).rejects.toThrow(CacheTimeoutError);
     await server.resume();
     await new Promise((resolve) => setTimeout(resolve, 60)); // past retryAfter
-    await expect(circuit.call(() => client.call('NO-SUCH-COMMAND'))).rejects.toThrow(
-      /unknown command/i,
-    );
-    expect(circuit.isOpen).toBe(false);
+    await expect(probed.call(() => client.ping())).rejects.toThrow(CacheStoreError); // starts it
+    await waitUntil(async () => !probed.isOpen, { what: 'the probe reply', timeoutMs: 2000 });
+    await expect(probed.call(() => client.ping())).resolves.toBe('PONG');
+    probed.close();
   });
 });

@@ -100,6 +100,19 @@ describe('RateLimitGuard when Redis fails', () => {
     expect(await server.cli('ZCARD', keys[0])).toBe('1');
   });
 
+  it("'local' keeps refusing a tracker Redis reported out of budget, when Redis stops answering", async () => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    await open('local', 2); // 1 hit counted in Redis
+    expect((await app.get('/items')).status).toBe(200);
+    expect((await app.get('/items')).status).toBe(429); // Redis: out of budget for 30 s
+    await server.pause();
+    // Without what Redis said, the fallback would start from an empty count and admit 2 more.
+    expect(await timedStatuses(3)).toEqual([429, 429, 429]);
+    expect(failures()).toHaveLength(3);
+    const refused = await app.get('/items');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(25);
+  });
+
   it("'local' answers within the command timeout while Redis is frozen", async () => {
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     await open('local', 2);

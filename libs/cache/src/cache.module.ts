@@ -42,7 +42,10 @@ import { TieredStore } from './tiering/tiered.store';
         if (!options.redis) return null;
         const connection = createRedisConnection(options.redis);
         // Start on a warm connection when Redis is there; boot anyway when it is not.
-        await waitUntilReady(connection.client, options.redis.connectTimeout);
+        await Promise.all([
+          waitUntilReady(connection.client, options.redis.connectTimeout),
+          waitUntilReady(connection.reads.client, options.redis.connectTimeout),
+        ]);
         return connection;
       },
       inject: [RESOLVED_CACHE_OPTIONS],
@@ -78,6 +81,7 @@ function createRedisStore(options: ResolvedCacheOptions, connection: RedisConnec
     binary: options.serializer.binary,
     owned: connection.owned,
     circuit: connection.circuit,
+    reads: connection.reads,
   });
   if (!options.l1) return redis;
   const l1 = new L1Cache({

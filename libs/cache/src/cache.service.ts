@@ -72,7 +72,7 @@ export class CacheService implements OnApplicationShutdown {
   private readonly flights = new SingleFlight<unknown>();
   private readonly refreshes = new SingleFlight<void>();
   private readonly journal = new EvictionJournal();
-  /** Locks taken while the store did not answer: Redis may run the SET NX later (key -> token). */
+  /** Locks whose SET NX or release got no answer, to release after recovery (token -> key). */
   private readonly abandonedLocks = new Map<string, string>();
   private outageSince: number | undefined;
   private replayTimer: NodeJS.Timeout | undefined;
@@ -263,7 +263,7 @@ export class CacheService implements OnApplicationShutdown {
       if (found !== FAILED) return found as T;
       return await this.load(key, loader, options);
     } finally {
-      await this.attempt(this.store.unlock(key, token));
+      await this.releaseLock(key, token);
     }
   }
 
@@ -301,7 +301,7 @@ export class CacheService implements OnApplicationShutdown {
       } catch (error) {
         this.logger.debug(`Refreshing "${key}" failed; serving the stale value: ${String(error)}`);
       } finally {
-        if (token !== FAILED) await this.attempt(this.store.unlock(key, token));
+        if (token !== FAILED) await this.releaseLock(key, token);
       }
     });
   }
@@ -316,11 +316,20 @@ export class CacheService implements OnApplicationShutdown {
     const token = randomUUID();
     const taken = await this.attempt(this.store.lock(key, token, this.options.lockTimeout));
     if (taken !== FAILED) return taken ? token : undefined;
-    if (this.abandonedLocks.size < MAX_ABANDONED_LOCKS) {
-      this.abandonedLocks.set(key, token);
-      this.scheduleReplay();
-    }
+    this.abandonLock(key, token);
     return FAILED;
+  }
+
+  /** A release that fails is retried after recovery: readers would otherwise wait out the lock. */
+  private async releaseLock(key: string, token: string): Promise<void> {
+    if ((await this.attempt(this.store.unlock(key, token))) === FAILED)
+      this.abandonLock(key, token);
+  }
+
+  private abandonLock(key: string, token: string): void {
+    if (this.abandonedLocks.size >= MAX_ABANDONED_LOCKS) return;
+    this.abandonedLocks.set(token, key);
+    this.scheduleReplay();
   }
 
   private async read(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
@@ -438,15 +447,14 @@ export class CacheService implements OnApplicationShutdown {
     if (this.replaying) return;
     this.replaying = true;
     try {
-      const evictions = this.journal.size;
+      if (this.journal.size > 0) {
+        await this.journal.replay((eviction) => this.apply(eviction).then(() => undefined));
+        this.logger.log('Replayed the evictions that failed while the cache store was unavailable');
+      }
       await this.releaseAbandonedLocks();
-      await this.journal.replay((eviction) => this.apply(eviction).then(() => undefined));
       clearInterval(this.replayTimer);
       this.replayTimer = undefined;
       this.noteRecovery();
-      if (evictions > 0) {
-        this.logger.log('Replayed the evictions that failed while the cache store was unavailable');
-      }
     } catch {
       // Still down: the timer tries again.
     } finally {
@@ -455,9 +463,9 @@ export class CacheService implements OnApplicationShutdown {
   }
 
   private async releaseAbandonedLocks(): Promise<void> {
-    for (const [key, token] of this.abandonedLocks) {
+    for (const [token, key] of this.abandonedLocks) {
       await this.store.unlock(key, token);
-      this.abandonedLocks.delete(key);
+      this.abandonedLocks.delete(token);
     }
   }
 

@@ -18,7 +18,8 @@ describe('RedisHealthIndicator', () => {
     const indicator = new RedisHealthIndicator(new HealthIndicatorService(), {
       client,
       owned: true,
-      circuit: new RedisCircuit(250),
+      circuit: new RedisCircuit(250, () => client.ping()),
+      reads: { client, circuit: new RedisCircuit(250, () => client.ping()) },
     });
     try {
       const result = await indicator.isHealthy('cache', { timeout: 'soon' as Duration });

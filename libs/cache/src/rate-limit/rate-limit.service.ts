@@ -14,6 +14,9 @@ export type RateLimitOutcome =
   /** The store failed and `onStoreFailure` is `'open'` (`admit: true`) or `'closed'`. */
   | { status: 'unavailable'; admit: boolean };
 
+/** How many trackers the service remembers the store reported out of budget. */
+const MAX_EXHAUSTED = 10_000;
+
 /** The settings of a hit that come from the module, not from the route. */
 export type RateLimitSettings = Pick<ResolvedRateLimitOptions, 'algorithm' | 'onStoreFailure'>;
 
@@ -23,6 +26,10 @@ export type RateLimitSettings = Pick<ResolvedRateLimitOptions, 'algorithm' | 'on
  * admit (`'open'`) or refuse (`'closed'`). It logs once per outage and emits an event per hit.
  * It never queues or retries: a failed hit is never sent again, so none is replayed later.
  *
+ * The local fallback starts from what the store last said: a tracker the store reported out of
+ * budget stays refused until that budget would have come back. A store that answers late under a
+ * burst therefore cannot let each instance admit a full limit of its own on top of the shared one.
+ *
  * @example
  * const outcome = await app.get(RateLimitService).hit('key:job-42', limits, settings);
  */
@@ -30,6 +37,8 @@ export type RateLimitSettings = Pick<ResolvedRateLimitOptions, 'algorithm' | 'on
 export class RateLimitService {
   private readonly logger = new Logger(RateLimitService.name);
   private readonly local = new MemoryRateLimitStore();
+  /** Trackers (with their rules) the store last reported out of budget -> until when (epoch ms). */
+  private readonly exhausted = new Map<string, number>();
   private outageSince: number | undefined;
 
   constructor(
@@ -50,14 +59,49 @@ export class RateLimitService {
     try {
       decision = await this.store.hit(tracker, rules, settings.algorithm);
       if (this.outageSince !== undefined) this.noteRecovery();
+      this.remember(tracker, rules, decision);
     } catch (error) {
       const mode = settings.onStoreFailure;
       this.noteFailure(error, mode);
       if (mode !== 'local') return { status: 'unavailable', admit: mode === 'open' };
-      decision = await this.local.hit(tracker, rules, settings.algorithm);
+      decision =
+        this.stillExhausted(tracker, rules) ??
+        (await this.local.hit(tracker, rules, settings.algorithm));
     }
     this.report(tracker, decision);
     return { status: 'decided', decision };
+  }
+
+  private remember(
+    tracker: string,
+    rules: readonly ResolvedRateLimitRule[],
+    decision: RateLimitDecision,
+  ): void {
+    const key = exhaustionKey(tracker, rules);
+    const waitMs = decision.allowed
+      ? Math.max(0, ...decision.limits.filter((l) => l.remaining === 0).map((l) => l.resetMs))
+      : decision.retryAfterMs;
+    this.exhausted.delete(key);
+    if (waitMs <= 0) return;
+    this.exhausted.set(key, Date.now() + waitMs);
+    if (this.exhausted.size > MAX_EXHAUSTED) {
+      this.exhausted.delete(this.exhausted.keys().next().value as string);
+    }
+  }
+
+  /** A refusal when the store last said this tracker is out of budget until later than now. */
+  private stillExhausted(
+    tracker: string,
+    rules: readonly ResolvedRateLimitRule[],
+  ): RateLimitDecision | undefined {
+    const until = this.exhausted.get(exhaustionKey(tracker, rules));
+    const waitMs = until === undefined ? 0 : until - Date.now();
+    if (waitMs <= 0) return undefined;
+    return {
+      allowed: false,
+      retryAfterMs: waitMs,
+      limits: rules.map((rule) => ({ rule, remaining: 0, resetMs: waitMs })),
+    };
   }
 
   private noteFailure(error: unknown, mode: RateLimitSettings['onStoreFailure']): void {
@@ -92,6 +136,10 @@ export class RateLimitService {
       }
     }
   }
+}
+
+function exhaustionKey(tracker: string, rules: readonly ResolvedRateLimitRule[]): string {
+  return `${tracker}\n${rules.map((r) => `${r.name}:${r.limit}:${r.window}`).join(',')}`;
 }
 
 function describeError(error: unknown): string {

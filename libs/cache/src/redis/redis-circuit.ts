@@ -5,7 +5,6 @@ const MAX_RETRY_AFTER_MS = 200;
 
 interface Pending {
   readonly deadline: number;
-  readonly trial: boolean;
   done: boolean;
   reject(error: Error): void;
 }
@@ -19,16 +18,16 @@ interface Pending {
  *   already read from the socket when the deadline passes still wins: the check runs after the
  *   event loop's I/O phase, so a busy loop does not turn answered calls into timeouts.
  * - **No waiting on a server that stopped answering.** The first call that times out opens the
- *   circuit: calls then fail at once instead of each waiting out its own timeout, and one call
- *   is let through every `retryAfter` ms to test the server. Any answer, an error reply included,
- *   closes the circuit again.
+ *   circuit: calls then fail at once instead of each waiting out its own timeout. While calls keep
+ *   coming, the circuit sends its own probe (a PING) at most every `retryAfter` ms, so no caller
+ *   ever waits on a test of the server. Any answer, an error reply included, closes it again.
  *
  * Deadlines are all `timeout` ms after their call, so pending calls are kept in call order and
  * one timer serves them all.
  */
 export class RedisCircuit {
   private openedAt: number | undefined;
-  private trialInFlight = false;
+  private probing = false;
   private pending: Pending[] = [];
   private head = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -36,7 +35,9 @@ export class RedisCircuit {
   constructor(
     /** The deadline of one call, in ms. */
     readonly timeout: number,
-    /** How long an open circuit refuses calls before it lets one through, in ms. */
+    /** Tests the server while the circuit is open, e.g. `() => client.ping()`. */
+    private readonly probe: () => Promise<unknown>,
+    /** How long an open circuit waits between probes, in ms. */
     readonly retryAfter: number = Math.min(timeout, MAX_RETRY_AFTER_MS),
   ) {}
 
@@ -50,37 +51,50 @@ export class RedisCircuit {
    * does not settle within `timeout`, and with a `CacheStoreError` at once while the circuit is open.
    */
   call<T>(command: () => Promise<T>): Promise<T> {
-    let trial = false;
     if (this.openedAt !== undefined) {
-      if (this.trialInFlight || Date.now() - this.openedAt < this.retryAfter) {
-        return Promise.reject(
-          new CacheStoreError(
-            `Redis gave no answer within ${this.timeout} ms; not waiting for it until it answers again`,
-          ),
-        );
-      }
-      trial = this.trialInFlight = true;
+      this.probeWhenDue();
+      return Promise.reject(
+        new CacheStoreError(
+          `Redis gave no answer within ${this.timeout} ms; not waiting for it until it answers again`,
+        ),
+      );
     }
+    return this.run(command);
+  }
+
+  private run<T>(command: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const call: Pending = { deadline: Date.now() + this.timeout, trial, done: false, reject };
+      const call: Pending = { deadline: Date.now() + this.timeout, done: false, reject };
       this.track(call);
       command().then(
         (value) => {
           if (call.done) return;
           call.done = true;
-          this.answered(trial);
+          this.openedAt = undefined;
           resolve(value);
         },
         (error: unknown) => {
           if (call.done) return;
           call.done = true;
           if (isTimeout(error)) this.trip();
-          else if (isReply(error)) this.answered(trial);
-          else if (trial) this.trialInFlight = false;
+          else if (isReply(error)) this.openedAt = undefined;
           reject(error);
         },
       );
     });
+  }
+
+  private probeWhenDue(): void {
+    if (this.probing || Date.now() - this.openedAt! < this.retryAfter) return;
+    this.probing = true;
+    this.run(this.probe)
+      .catch(() => {
+        // Still open (a timeout re-opened it); wait a full interval before the next probe.
+        if (this.openedAt !== undefined) this.openedAt = Date.now();
+      })
+      .finally(() => {
+        this.probing = false;
+      });
   }
 
   /** Stops the timer; calls still pending settle with their command. */
@@ -91,14 +105,8 @@ export class RedisCircuit {
     this.head = 0;
   }
 
-  private answered(trial: boolean): void {
-    if (trial) this.trialInFlight = false;
-    this.openedAt = undefined;
-  }
-
   private trip(): void {
     this.openedAt = Date.now();
-    this.trialInFlight = false;
   }
 
   private track(call: Pending): void {

@@ -3,14 +3,22 @@ import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import type { ResolvedRedisOptions } from '../options/resolve-options';
 import { RedisCircuit } from './redis-circuit';
 
-/**
- * The client the module talks to, whether it opened it (and so must close it), and the circuit
- * every call of the module goes through (one deadline per call, no waiting on a silent server).
- */
-export interface RedisConnection {
+/** A client and the circuit every call on it goes through. */
+export interface RedisLane {
   client: Redis | Cluster;
-  owned: boolean;
   circuit: RedisCircuit;
+}
+
+/**
+ * What the module talks to Redis through: the client for writes, scripts and pub/sub, whether
+ * the module opened it (and so must close it), and a second connection of its own for plain
+ * reads. Redis runs one connection's commands in order, so a write held by the server
+ * (`CLIENT PAUSE WRITE`, a slow script) would otherwise hold every read sent after it.
+ */
+export interface RedisConnection extends RedisLane {
+  owned: boolean;
+  /** Entry, tag-mark and revocation reads; always opened (and closed) by the module. */
+  reads: RedisLane;
 }
 
 const MAX_BACKOFF_MS = 500;
@@ -31,11 +39,39 @@ export function reconnectDelay(attempt: number): number {
  * deadline itself is the circuit's; the client's own timeout is a backstop for calls made around it.
  */
 export function createRedisConnection(options: ResolvedRedisOptions): RedisConnection {
-  const circuit = new RedisCircuit(options.commandTimeout);
-  if (options.client) return { client: options.client, owned: false, circuit };
-  const client = openClient(options);
-  logConnectionErrors(client);
-  return { client, owned: true, circuit };
+  const owned = options.client === undefined;
+  const client = options.client ?? openClient(options);
+  if (owned) logConnectionErrors(client);
+  const reader = owned ? openClient(options) : duplicate(options.client!);
+  logConnectionErrors(reader);
+  return {
+    client,
+    owned,
+    circuit: new RedisCircuit(options.commandTimeout, () => client.ping()),
+    reads: {
+      client: reader,
+      circuit: new RedisCircuit(options.commandTimeout, () => reader.ping()),
+    },
+  };
+}
+
+/** The reading connection for a client the app passed in: same server and settings. */
+function duplicate(client: Redis | Cluster): Redis | Cluster {
+  return (client as Cluster).isCluster
+    ? (client as Cluster).duplicate()
+    : (client as Redis).duplicate();
+}
+
+/** Closes a client politely when it is connected, and stops its reconnection either way. */
+export async function closeClient(client: Redis | Cluster): Promise<void> {
+  try {
+    if (client.status === 'ready') await client.quit();
+  } catch {
+    // Down or frozen: nothing more to say to it.
+  } finally {
+    // Stops a pending reconnection too, which `quit` leaves scheduled when Redis is down.
+    if (client.status !== 'end') client.disconnect();
+  }
 }
 
 /**

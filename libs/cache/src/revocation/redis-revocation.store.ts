@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { LuaScript } from '../redis/lua-script';
 import type { RedisCircuit } from '../redis/redis-circuit';
+import type { RedisLane } from '../redis/redis-connection';
 import type { RevocationStore } from './revocation-store.interface';
 
 /**
@@ -35,6 +36,8 @@ export class RedisRevocationStore implements RevocationStore {
     private readonly namespace: string,
     /** Every call goes through it when given (the module passes its connection's circuit). */
     private readonly circuit?: RedisCircuit,
+    /** Checks go through this connection when given, so that no held write delays them. */
+    private readonly reads?: RedisLane,
   ) {}
 
   async revokeToken(sub: string, jti: string, keepFor: number): Promise<void> {
@@ -49,7 +52,10 @@ export class RedisRevocationStore implements RevocationStore {
 
   async isRevoked(sub: string, jti: string, iat: number): Promise<boolean> {
     const keys = [this.subjectKey(sub), this.tokenKey(sub, jti)];
-    const [cutoff, token] = await this.call(() => this.client.mget(keys));
+    const reader = this.reads?.client ?? this.client;
+    const check = (): Promise<(string | null)[]> => reader.mget(keys);
+    const circuit = this.reads?.circuit ?? this.circuit;
+    const [cutoff, token] = await (circuit ? circuit.call(check) : check());
     // Written as !(iat > cutoff) so that a cutoff that is not a number revokes: fail safe.
     return token !== null || (cutoff !== null && !(iat > Number(cutoff)));
   }

@@ -16,7 +16,12 @@ export const REVOCATION_PROVIDERS: Provider[] = [
     // The module's own connection (closed by the cache store at shutdown, never here).
     useFactory: (options: ResolvedCacheOptions, connection: RedisConnection | null) =>
       connection
-        ? new RedisRevocationStore(connection.client, options.namespace, connection.circuit)
+        ? new RedisRevocationStore(
+            connection.client,
+            options.namespace,
+            connection.circuit,
+            connection.reads,
+          )
         : new MemoryRevocationStore(),
     inject: [RESOLVED_CACHE_OPTIONS, CACHE_REDIS_CONNECTION],
   },

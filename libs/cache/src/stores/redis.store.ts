@@ -4,6 +4,7 @@ import { TAG_MARK_FLOOR_MS } from './memory.store';
 import type { CacheStore, StoredEntry, StoreWrite } from './cache-store.interface';
 import { decodeEnvelope, encodeEnvelope } from './entry-envelope';
 import type { RedisCircuit } from '../redis/redis-circuit';
+import { closeClient, type RedisLane } from '../redis/redis-connection';
 import { INVALIDATE_TAGS, KEEP_TAG_KEYS, RELEASE_LOCK, SET_TAGGED_ENTRY } from './redis.scripts';
 
 const SCAN_COUNT = 500;
@@ -16,6 +17,11 @@ export interface RedisStoreOptions {
   owned: boolean;
   /** Every call goes through it when given (the module passes its connection's circuit). */
   circuit?: RedisCircuit;
+  /**
+   * A connection of the store's own for reads (closed with the store), so that no write held by
+   * the server delays them. Without it, reads share the client.
+   */
+  reads?: RedisLane;
 }
 
 type Raw = string | Buffer | null;
@@ -35,10 +41,15 @@ export class RedisStore implements CacheStore {
   private readonly lockPrefix: string;
   private readonly cluster: boolean;
 
+  private readonly reader: Redis | Cluster;
+  private readonly readCircuit: RedisCircuit | undefined;
+
   constructor(
     private readonly client: Redis | Cluster,
     private readonly options: RedisStoreOptions,
   ) {
+    this.reader = options.reads?.client ?? client;
+    this.readCircuit = options.reads ? options.reads.circuit : options.circuit;
     this.entryPrefix = `${options.namespace}:`;
     this.tagPrefix = `${options.namespace}#tag:`;
     this.lockPrefix = `${options.namespace}#lock:`;
@@ -48,10 +59,10 @@ export class RedisStore implements CacheStore {
   async get(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
     const entryKey = this.entryPrefix + key;
     if (tags === undefined || tags.length === 0) {
-      const raw = await this.call(() => this.rawGet(entryKey));
+      const raw = await this.read(() => this.rawGet(entryKey));
       return raw === null ? undefined : this.checkTags(decodeSafely(raw));
     }
-    const [raw, marks] = await this.call(() =>
+    const [raw, marks] = await this.read(() =>
       Promise.all([this.rawGet(entryKey), this.readMarks(tags)]),
     );
     return raw === null ? undefined : this.checkTags(decodeSafely(raw), toMarks(tags, marks));
@@ -60,11 +71,11 @@ export class RedisStore implements CacheStore {
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
     if (keys.length === 0) return [];
     const entryKeys = keys.map((key) => this.entryPrefix + key);
-    const raws = await this.call(() => this.rawGetMany(entryKeys));
+    const raws = await this.read(() => this.rawGetMany(entryKeys));
     const entries = raws.map((raw) => (raw === null ? undefined : decodeSafely(raw)));
     const tags = [...new Set(entries.flatMap((entry) => entry?.tags ?? []))];
     if (tags.length === 0) return entries;
-    const marks = toMarks(tags, await this.call(() => this.readMarks(tags)));
+    const marks = toMarks(tags, await this.read(() => this.readMarks(tags)));
     return entries.map((entry) => entry && (isValid(entry, marks) ? entry : undefined));
   }
 
@@ -115,15 +126,11 @@ export class RedisStore implements CacheStore {
 
   async close(): Promise<void> {
     this.options.circuit?.close();
-    if (!this.options.owned) return;
-    try {
-      if (this.client.status === 'ready') await this.client.quit();
-    } catch {
-      // Down or frozen: nothing more to say to it.
-    } finally {
-      // Stops a pending reconnection too, which `quit` leaves scheduled when Redis is down.
-      if (this.client.status !== 'end') this.client.disconnect();
-    }
+    this.options.reads?.circuit.close();
+    await Promise.all([
+      this.options.reads ? closeClient(this.options.reads.client) : undefined,
+      this.options.owned ? closeClient(this.client) : undefined,
+    ]);
   }
 
   private async write({ key, entry, keepFor }: StoreWrite): Promise<void> {
@@ -150,23 +157,27 @@ export class RedisStore implements CacheStore {
     return this.options.circuit ? this.options.circuit.call(command) : command();
   }
 
+  private read<T>(command: () => Promise<T>): Promise<T> {
+    return this.readCircuit ? this.readCircuit.call(command) : command();
+  }
+
   private rawGet(entryKey: string): Promise<Raw> {
-    return this.options.binary ? this.client.getBuffer(entryKey) : this.client.get(entryKey);
+    return this.options.binary ? this.reader.getBuffer(entryKey) : this.reader.get(entryKey);
   }
 
   private rawGetMany(entryKeys: string[]): Promise<Raw[]> {
     if (this.cluster) return Promise.all(entryKeys.map((key) => this.rawGet(key)));
     return this.options.binary
-      ? this.client.mgetBuffer(...entryKeys)
-      : this.client.mget(...entryKeys);
+      ? this.reader.mgetBuffer(...entryKeys)
+      : this.reader.mget(...entryKeys);
   }
 
   /** The invalidation times of `tags` (null: never invalidated), in order. */
   private readMarks(tags: readonly string[]): Promise<(string | null)[]> {
     const tagKeys = tags.map((tag) => this.tagPrefix + tag);
     // A Cluster spreads tag marks over slots: one GET each, sent together.
-    if (this.cluster) return Promise.all(tagKeys.map((tagKey) => this.client.get(tagKey)));
-    return this.client.mget(...tagKeys);
+    if (this.cluster) return Promise.all(tagKeys.map((tagKey) => this.reader.get(tagKey)));
+    return this.reader.mget(...tagKeys);
   }
 
   /**
@@ -182,7 +193,7 @@ export class RedisStore implements CacheStore {
     const marks =
       unknown.length === 0
         ? known
-        : new Map([...known, ...toMarks(unknown, await this.call(() => this.readMarks(unknown)))]);
+        : new Map([...known, ...toMarks(unknown, await this.read(() => this.readMarks(unknown)))]);
     return isValid(entry, marks) ? entry : undefined;
   }
 
