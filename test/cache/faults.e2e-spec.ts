@@ -131,16 +131,34 @@ describe('CacheService when Redis misbehaves', () => {
     });
   });
 
-  it('keeps serving hits while writes are paused (CLIENT PAUSE WRITE)', async () => {
-    await cache.getOrSet('user:1', () => 'cached', { tags: ['users'] });
-    await server.clientPause(1500, 'WRITE');
-    const { value, ms } = await timed(() =>
-      cache.getOrSet('user:1', () => 'from-db', { tags: ['users'] }),
-    );
-    expect(value).toBe('cached');
-    expect(ms).toBeLessThan(BOUND);
-    await expect(cache.get('user:1')).resolves.toBe('cached');
-    expect(cache.stats().errors).toBe(0);
+  it('answers reads at once while writes are paused (CLIENT PAUSE WRITE), and stops serving entries another instance could not evict once it notices', async () => {
+    const other = await cacheApp({
+      namespace,
+      redis: { url: server.url, commandTimeout: COMMAND_TIMEOUT, connectTimeout: 300 },
+    });
+    try {
+      await cache.set('user:1', 'old');
+      await expect(other.cache.get('user:1')).resolves.toBe('old');
+      await server.clientPause(1500, 'WRITE');
+      const pausedAt = Date.now();
+      // This instance updates the user: its eviction is held by Redis, then journaled.
+      await cache.del('user:1');
+      // The other instance's reads are answered (they are not held behind writes), and it writes
+      // too (a miss stores its loaded value), so it learns that writes do not reach Redis.
+      const stale: number[] = [];
+      while (Date.now() - pausedAt < 2800) {
+        const sentAt = Date.now() - pausedAt;
+        const { value, ms } = await timed(() => other.cache.getOrSet('user:1', () => 'from-db'));
+        expect(ms).toBeLessThan(BOUND);
+        if (value === 'old') stale.push(sentAt);
+        await sleep(20);
+      }
+      // It notices within one write heartbeat (200 ms) plus the held-write check; generous bound.
+      expect(stale.filter((at) => at > 600)).toEqual([]);
+      await expect(other.cache.get('user:1')).resolves.not.toBe('old');
+    } finally {
+      await other.app.close();
+    }
   });
 
   it('returns the loader value within the command timeout during CLIENT PAUSE', async () => {

@@ -106,4 +106,70 @@ describe('RedisCircuit on a real Redis', () => {
     await expect(probed.call(() => client.ping())).resolves.toBe('PONG');
     probed.close();
   });
+
+  it('fails every call still waiting when one times out: they wait on the same silent server', async () => {
+    await server.pause();
+    const first = circuit.call(() => client.ping());
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    let secondSettled = false;
+    const second = circuit.call(() => client.get('k')).finally(() => (secondSettled = true));
+    second.catch(() => undefined); // asserted below
+    await expect(first).rejects.toThrow(CacheTimeoutError);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(secondSettled).toBe(true); // before its own deadline, 30 ms later
+    await expect(second).rejects.toThrow(CacheTimeoutError);
+  });
+
+  describe('linked to a second connection', () => {
+    let reader: Redis;
+    let reads: RedisCircuit;
+
+    beforeEach(async () => {
+      reader = new Redis(server.url, {
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        lazyConnect: true,
+      });
+      await reader.connect();
+      reads = new RedisCircuit(TIMEOUT, () => reader.ping(), 50);
+      RedisCircuit.link(circuit, reads);
+    });
+
+    afterEach(async () => {
+      reads.close();
+      await server.resume();
+      await server.cli('CLIENT', 'UNPAUSE');
+      reader.disconnect();
+    });
+
+    it('opens both when the server is frozen', async () => {
+      await server.pause();
+      const read = reads.call(() => reader.get('k'));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const write = circuit.call(() => client.set('k', 'v'));
+      await expect(read).rejects.toThrow(CacheTimeoutError);
+      await expect(write).rejects.toThrow(CacheTimeoutError);
+      expect(reads.isOpen).toBe(true);
+      expect(circuit.isOpen).toBe(true);
+    });
+
+    it('opens only the held one during CLIENT PAUSE WRITE, before its deadline', async () => {
+      const held = new RedisCircuit(5000, () => client.ping(), 50);
+      RedisCircuit.link(held, reads);
+      await server.clientPause(3000, 'WRITE');
+      const started = Date.now();
+      const write = held.call(() => client.set('held', 'v'));
+      write.catch(() => undefined); // asserted below
+      // Reads sent after the write keep being answered, so the write is being held.
+      for (let i = 0; i < 10 && !held.isOpen; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await expect(reads.call(() => reader.get('held'))).resolves.toBeNull();
+      }
+      await expect(write).rejects.toThrow(CacheTimeoutError);
+      expect(Date.now() - started).toBeLessThan(2500); // the pause still holds it; 5 s deadline
+      expect(held.isOpen).toBe(true);
+      expect(reads.isOpen).toBe(false);
+      held.close();
+    });
+  });
 });

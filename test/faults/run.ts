@@ -19,6 +19,7 @@ import { bootWhileDownScenario, type BootedPair } from './scenarios/boot-while-d
 import { rateLimitScenario } from './scenarios/rate-limit';
 import { revocationScenario } from './scenarios/revocation';
 import { clusterScenarios } from './scenarios/cluster-failover';
+import { sentinelAppScenario } from './scenarios/sentinel-app-failover';
 import { sentinelScenario } from './scenarios/sentinel-failover';
 import { tlsAndAclScenarios } from './scenarios/tls-acl';
 import { libraryDiagnosis } from './scenarios/library-diagnosis';
@@ -113,7 +114,10 @@ const GROUPS: Group[] = [
     name: 'sentinel',
     covers: ['F8'],
     run: async (reports) => {
-      await guardedMany(reports, 'F8 Sentinel', () => sentinelScenario());
+      await guarded(reports, 'F8 Sentinel (app)', () =>
+        sentinelAppScenario(`s${Date.now().toString(36)}`),
+      );
+      await guardedMany(reports, 'F8 Sentinel (library)', () => sentinelScenario());
     },
   },
   {

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CacheSetOptions, GetOrSetOptions } from './cache-options.interface';
 import { RESOLVED_CACHE_OPTIONS } from './cache.constants';
 import { SingleFlight } from './concurrency/single-flight';
-import { CacheConfigError } from './errors';
+import { CacheConfigError, CacheReadSkippedError } from './errors';
 import { parseDuration } from './options/duration';
 import type { ResolvedCacheOptions } from './options/resolve-options';
 import { EvictionJournal, type PendingEviction } from './recovery/eviction-journal';
@@ -478,6 +478,8 @@ export class CacheService implements OnApplicationShutdown {
       if (this.journal.size > 0 || this.abandonedLocks.size > 0) void this.replay();
       return value;
     } catch (error) {
+      // Skipped on purpose while writes do not reach the store: neither a failure nor a recovery.
+      if (error instanceof CacheReadSkippedError) return FAILED;
       this.counters.errors++;
       if (this.outageSince === undefined) {
         this.outageSince = Date.now();

@@ -3,6 +3,7 @@ import {
   CacheDecodeError,
   CacheError,
   CacheKeyError,
+  CacheReadSkippedError,
   CacheStoreError,
   CacheTimeoutError,
 } from './errors';
@@ -13,6 +14,7 @@ describe('cache errors', () => {
     [new CacheKeyError('x'), 'CacheKeyError', 'CACHE_KEY'],
     [new CacheStoreError('x'), 'CacheStoreError', 'CACHE_STORE'],
     [new CacheTimeoutError('x'), 'CacheTimeoutError', 'CACHE_TIMEOUT'],
+    [new CacheReadSkippedError('x'), 'CacheReadSkippedError', 'CACHE_READ_SKIPPED'],
     [new CacheConfigError('ttl', 'x'), 'CacheConfigError', 'CACHE_CONFIG'],
   ])('%s has its name, a stable code and the CacheError base', (error, name, code) => {
     expect(error).toBeInstanceOf(CacheError);

@@ -50,6 +50,16 @@ export class CacheStoreError extends CacheError {
   }
 }
 
+/**
+ * A read skipped on purpose: the store does not take writes (or only just took them again), so an
+ * entry another instance failed to evict may still be in it. Not a failure of its own.
+ */
+export class CacheReadSkippedError extends CacheError {
+  constructor(message: string) {
+    super(message, 'CACHE_READ_SKIPPED');
+  }
+}
+
 /** A store call did not finish within its time budget. */
 export class CacheTimeoutError extends CacheError {
   constructor(message: string, options?: ErrorOptions) {

@@ -42,6 +42,7 @@ export {
   CacheConfigError,
   CacheDecodeError,
   CacheKeyError,
+  CacheReadSkippedError,
   CacheStoreError,
   CacheTimeoutError,
 } from './errors';

@@ -44,15 +44,12 @@ export function createRedisConnection(options: ResolvedRedisOptions): RedisConne
   if (owned) logConnectionErrors(client);
   const reader = owned ? openClient(options) : duplicate(options.client!);
   logConnectionErrors(reader);
-  return {
-    client,
-    owned,
-    circuit: new RedisCircuit(options.commandTimeout, () => client.ping()),
-    reads: {
-      client: reader,
-      circuit: new RedisCircuit(options.commandTimeout, () => reader.ping()),
-    },
-  };
+  const circuit = new RedisCircuit(options.commandTimeout, () => client.ping());
+  const readCircuit = new RedisCircuit(options.commandTimeout, () => reader.ping());
+  // Linked circuits judge one connection by the other's answers, which assumes one server: on a
+  // Cluster the two may be talking to different nodes, in different states.
+  if (!(client as Cluster).isCluster) RedisCircuit.link(circuit, readCircuit);
+  return { client, owned, circuit, reads: { client: reader, circuit: readCircuit } };
 }
 
 /** The reading connection for a client the app passed in: same server and settings. */

@@ -28,6 +28,11 @@ export interface StoreWrite {
  */
 export interface CacheStore {
   /**
+   * False while the store's entries may be stale because writes (evictions included) do not reach
+   * it; reads are then skipped. Stores that cannot tell leave it undefined.
+   */
+  readonly readable?: boolean;
+  /**
    * Reads one entry; an entry with an invalidated tag is a miss. `tags` are the tags the caller
    * expects the entry to carry: a store may check them in the same round trip as the read.
    */

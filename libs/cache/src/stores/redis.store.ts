@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { CacheDecodeError } from '../errors';
+import { CacheDecodeError, CacheReadSkippedError } from '../errors';
 import { TAG_MARK_FLOOR_MS } from './memory.store';
 import type { CacheStore, StoredEntry, StoreWrite } from './cache-store.interface';
 import { decodeEnvelope, encodeEnvelope } from './entry-envelope';
@@ -27,6 +27,18 @@ export interface RedisStoreOptions {
 type Raw = string | Buffer | null;
 
 /**
+ * How long after writes reach Redis again reads trust it again: long enough for every instance to
+ * replay the evictions it could not apply meanwhile (each probes Redis at most every 200 ms).
+ */
+export const READ_TRUST_DELAY_MS = 1000;
+
+/**
+ * How often an instance that reads checks, with one small write, that Redis still takes writes.
+ * An instance that only reads would otherwise never notice a write pause.
+ */
+const WRITE_HEARTBEAT_MS = 200;
+
+/**
  * The Redis store, for standalone, Sentinel and Cluster. Key layout (the only place keys get their
  * prefix): entries `ns:key`, tag marks `ns#tag:tag`, locks `ns#lock:key`.
  *
@@ -34,6 +46,10 @@ type Raw = string | Buffer | null;
  * (`CLIENT PAUSE WRITE`, which holds every script) does not hold them. Tag marks are read with the
  * entry, in the same round trip, when the caller names the tags it expects (the decorators
  * always do); an entry carrying other tags costs one more round trip for their marks.
+ *
+ * Reads are refused while writes do not reach Redis, and for `READ_TRUST_DELAY_MS` after they do
+ * again: an eviction another instance could not apply meanwhile would leave a stale entry
+ * readable (a write pause holds writes, not reads).
  */
 export class RedisStore implements CacheStore {
   private readonly entryPrefix: string;
@@ -43,6 +59,9 @@ export class RedisStore implements CacheStore {
 
   private readonly reader: Redis | Cluster;
   private readonly readCircuit: RedisCircuit | undefined;
+  private readonly aliveKey: string;
+  private readonly heartbeat: NodeJS.Timeout | undefined;
+  private readSinceHeartbeat = false;
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -54,9 +73,16 @@ export class RedisStore implements CacheStore {
     this.tagPrefix = `${options.namespace}#tag:`;
     this.lockPrefix = `${options.namespace}#lock:`;
     this.cluster = (client as Cluster).isCluster === true;
+    this.aliveKey = `${options.namespace}#alive`;
+    if (options.circuit && options.reads) {
+      this.heartbeat = setInterval(() => this.checkWrites(), WRITE_HEARTBEAT_MS);
+      this.heartbeat.unref();
+    }
   }
 
   async get(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
+    this.assertReadable();
+    this.readSinceHeartbeat = true;
     const entryKey = this.entryPrefix + key;
     if (tags === undefined || tags.length === 0) {
       const raw = await this.read(() => this.rawGet(entryKey));
@@ -70,6 +96,8 @@ export class RedisStore implements CacheStore {
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
     if (keys.length === 0) return [];
+    this.assertReadable();
+    this.readSinceHeartbeat = true;
     const entryKeys = keys.map((key) => this.entryPrefix + key);
     const raws = await this.read(() => this.rawGetMany(entryKeys));
     const entries = raws.map((raw) => (raw === null ? undefined : decodeSafely(raw)));
@@ -125,6 +153,7 @@ export class RedisStore implements CacheStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
     this.options.circuit?.close();
     this.options.reads?.circuit.close();
     await Promise.all([
@@ -151,6 +180,26 @@ export class RedisStore implements CacheStore {
       Promise.all(tagKeys.map((tagKey) => KEEP_TAG_KEYS.run(this.client, [tagKey], [ms]))),
     );
     await this.call(() => this.client.set(entryKey, value, 'PX', ms));
+  }
+
+  /** Whether writes reach Redis, and have for long enough that reads can be trusted. */
+  get readable(): boolean {
+    return !this.options.circuit?.openWithin(READ_TRUST_DELAY_MS);
+  }
+
+  /** One small write after reads, unless the circuit already knows writes are not getting through. */
+  private checkWrites(): void {
+    if (!this.readSinceHeartbeat || this.options.circuit!.isOpen) return;
+    this.readSinceHeartbeat = false;
+    this.call(() => this.client.set(this.aliveKey, '1', 'PX', 1000)).catch(() => undefined);
+  }
+
+  private assertReadable(): void {
+    if (!this.readable) {
+      throw new CacheReadSkippedError(
+        'Redis does not take writes: its entries may be stale, so reads skip it',
+      );
+    }
   }
 
   private call<T>(command: () => Promise<T>): Promise<T> {

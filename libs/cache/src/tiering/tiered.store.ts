@@ -13,6 +13,7 @@ import type { L1Cache } from './l1-cache';
 export class TieredStore implements CacheStore, InvalidationListener {
   private generation = 0;
   private bus!: InvalidationBus;
+  private wasUsable = true;
 
   constructor(
     private readonly l2: CacheStore,
@@ -23,7 +24,7 @@ export class TieredStore implements CacheStore, InvalidationListener {
   }
 
   async get(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
-    if (this.bus.trusted) {
+    if (this.l1Usable()) {
       const hit = this.l1.get(key, Date.now());
       if (hit) return hit;
     }
@@ -34,7 +35,7 @@ export class TieredStore implements CacheStore, InvalidationListener {
   }
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
-    if (!this.bus.trusted) return this.l2.getMany(keys);
+    if (!this.l1Usable()) return this.l2.getMany(keys);
     const now = Date.now();
     const found = keys.map((key) => this.l1.get(key, now));
     const missing = keys.filter((_, i) => found[i] === undefined);
@@ -123,9 +124,20 @@ export class TieredStore implements CacheStore, InvalidationListener {
     for (const pattern of patterns ?? []) this.l1.deleteMatching(pattern);
   }
 
+  /**
+   * L1 is used while the bus is subscribed and Redis takes writes: while it does not, other
+   * instances' evictions cannot be published either, so L1 is dropped, as when the bus is lost.
+   */
+  private l1Usable(): boolean {
+    const usable = this.bus.trusted && this.l2.readable !== false;
+    if (!usable && this.wasUsable) this.trustChanged();
+    this.wasUsable = usable;
+    return usable;
+  }
+
   private fill(key: string, entry: StoredEntry, generation: number): void {
     const now = Date.now();
-    if (this.bus.trusted && generation === this.generation && entry.freshUntil > now) {
+    if (this.l1Usable() && generation === this.generation && entry.freshUntil > now) {
       this.l1.set(key, entry, now);
     }
   }
