@@ -66,13 +66,13 @@ describe('RedisCircuit on a real Redis', () => {
     );
     client.sendCommand = send;
 
-    expect(sent).toEqual([]);
+    expect(sent.filter((name) => name !== 'ping')).toEqual([]); // only the circuit's own probes
     for (const result of refused) {
       expect(result).toMatchObject({ status: 'rejected', reason: expect.any(CacheStoreError) });
     }
   });
 
-  it('probes the server while open, without making a caller wait, and closes once it answers', async () => {
+  it('probes the server in the background while open, and closes once it answers', async () => {
     await server.pause();
     await expect(circuit.call(() => client.ping())).rejects.toThrow(CacheTimeoutError);
     await server.resume();
@@ -99,9 +99,9 @@ describe('RedisCircuit on a real Redis', () => {
     const probed = new RedisCircuit(TIMEOUT, () => client.call('NO-SUCH-COMMAND'), 50);
     await server.pause();
     await expect(probed.call(() => client.ping())).rejects.toThrow(CacheTimeoutError);
+    expect(probed.isOpen).toBe(true);
     await server.resume();
-    await new Promise((resolve) => setTimeout(resolve, 60)); // past retryAfter
-    await expect(probed.call(() => client.ping())).rejects.toThrow(CacheStoreError); // starts it
+    // The probe runs in the background; its error reply closes the circuit.
     await waitUntil(async () => !probed.isOpen, { what: 'the probe reply', timeoutMs: 2000 });
     await expect(probed.call(() => client.ping())).resolves.toBe('PONG');
     probed.close();

@@ -9,6 +9,7 @@ import {
   type RedisSentinel,
   type RedisServer,
 } from '../harness';
+import { CACHE_REDIS_CONNECTION, CacheService, type RedisConnection } from '@app/cache';
 import { HEALTH_TIMEOUT_MS, healthApp } from './health-app';
 
 // Generous: this bounds a hang, it does not measure speed (the machine is shared and noisy).
@@ -78,6 +79,26 @@ describe('RedisHealthIndicator on a standalone Redis', () => {
       reason: expect.stringMatching(/not connected|could not run/),
     });
     expect(ms).toBeLessThan(BOUND_MS);
+  });
+
+  it("reports down at once when the module's own calls found Redis silent", async () => {
+    const { circuit } = app.get<RedisConnection>(CACHE_REDIS_CONNECTION).reads;
+    await server.pause();
+    paused = true;
+    // A cache read gives up after commandTimeout (2 s here) and opens the circuit.
+    await app.get(CacheService).get('anything');
+    expect(circuit.isOpen).toBe(true);
+    const { response, ms } = await timed(app, '/health/ready');
+    expect(response.status).toBe(503);
+    expect(response.body.error.redis).toEqual({
+      status: 'down',
+      mode: 'standalone',
+      reason: 'Redis stopped answering the cache calls',
+    });
+    expect(ms).toBeLessThan(HEALTH_TIMEOUT_MS); // no probe was waited for
+    await server.resume();
+    paused = false;
+    await waitUntil(async () => !circuit.isOpen, { what: 'the circuit to close', timeoutMs: 5000 });
   });
 
   it('reports down within the timeout when Redis is frozen, and up after it resumes', async () => {

@@ -79,7 +79,11 @@ export class RedisHealthIndicator {
 
   private async probe(timeout: Duration | undefined): Promise<RedisHealthDetails> {
     if (!this.connection) return { mode: 'memory' };
-    const { client } = this.connection;
+    const { client, reads } = this.connection;
+    // The module's own calls already found Redis silent: no need to wait for a probe to say so.
+    if (reads.circuit.isOpen) {
+      return { mode: modeOf(client), reason: 'Redis stopped answering the cache calls' };
+    }
     let deadline: Deadline | undefined;
     try {
       deadline = new Deadline(parseDuration(timeout ?? DEFAULT_TIMEOUT, 'timeout'));

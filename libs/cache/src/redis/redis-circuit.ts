@@ -2,8 +2,8 @@ import { CacheStoreError, CacheTimeoutError } from '../errors';
 
 /** The longest an open circuit waits between two probes of the server. */
 const MAX_RETRY_AFTER_MS = 200;
-/** A call this much older than an answered call of the peer connection is held by the server. */
-const MAX_HELD_MS = 50;
+/** How long a call waits before the linked connection is asked whether the server answers at all. */
+const MAX_HELD_AFTER_MS = 40;
 
 interface Pending {
   readonly sentAt: number;
@@ -21,14 +21,17 @@ interface Pending {
  *   event loop's I/O phase, so a busy loop does not turn answered calls into timeouts.
  * - **No waiting on a server that stopped answering.** The first call that times out opens the
  *   circuit and fails the calls still waiting on it: they were sent to the same silent server.
- *   Calls then fail at once. While calls keep coming, the circuit sends its own probe (a PING) at
- *   most every `retryAfter` ms, so no caller ever waits on a test of the server. Any answer, an
- *   error reply included, closes it again.
- * - **Linked connections** (the module reads over a second one): when a call times out on one, the
- *   other opens too unless it has had an answer to a call sent after that one, and probes the
- *   server at once: a frozen server leaves it open, a write pause closes it again. And when the other connection gets answers to calls sent well after one still
- *   waiting here, the server is holding this connection's call (`CLIENT PAUSE WRITE` holds writes
- *   and scripts, not reads): this circuit opens without waiting out the deadline.
+ *   Calls then fail at once, and the circuit probes the server (a PING) every `retryAfter` ms in
+ *   the background until it answers; no caller ever waits on a probe. Any answer, an error reply
+ *   included, closes it again.
+ * - **Linked connections** (the module reads over a second one, to the same server):
+ *   - when a call times out on one, the other opens too unless it has had an answer to a call
+ *     sent after that one, and probes at once: a frozen server leaves it open, a write pause
+ *     (which holds writes and scripts, not reads) closes it again;
+ *   - a call still waiting after `heldAfter` ms makes the other connection ping the server; if
+ *     the ping is answered and the call is still waiting `heldAfter` ms later, the server is
+ *     holding this connection (`CLIENT PAUSE WRITE`): the circuit opens without waiting out the
+ *     deadline.
  *
  * Deadlines are all `timeout` ms after their call, so pending calls are kept in call order and
  * one timer serves them all.
@@ -37,14 +40,16 @@ export class RedisCircuit {
   private openedAt: number | undefined;
   /** When the circuit last closed after being open. */
   private closedAt = Number.NEGATIVE_INFINITY;
-  private probing = false;
   private pending: Pending[] = [];
   private head = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing = false;
+  private heldTimer: NodeJS.Timeout | undefined;
   /** When the most recently sent call that got an answer was sent. */
   private answeredSentAt = Number.NEGATIVE_INFINITY;
   private peer: RedisCircuit | undefined;
-  private peerCheckScheduled = false;
+  private closed = false;
   private readonly heldAfter: number;
 
   constructor(
@@ -55,10 +60,10 @@ export class RedisCircuit {
     /** How long an open circuit waits between probes, in ms. */
     readonly retryAfter: number = Math.min(timeout, MAX_RETRY_AFTER_MS),
   ) {
-    this.heldAfter = Math.min(MAX_HELD_MS, timeout / 5);
+    this.heldAfter = Math.min(MAX_HELD_AFTER_MS, timeout / 5);
   }
 
-  /** Links two circuits over connections to the same server (see the class comment). */
+  /** Links two circuits over connections to one server (see the class comment). */
   static link(a: RedisCircuit, b: RedisCircuit): void {
     a.peer = b;
     b.peer = a;
@@ -80,7 +85,6 @@ export class RedisCircuit {
    */
   call<T>(command: () => Promise<T>): Promise<T> {
     if (this.openedAt !== undefined) {
-      this.probeWhenDue();
       return Promise.reject(
         new CacheStoreError(
           `Redis gave no answer within ${this.timeout} ms; not waiting for it until it answers again`,
@@ -90,10 +94,11 @@ export class RedisCircuit {
     return this.run(command);
   }
 
-  /** Stops the timer; calls still pending settle with their command. */
+  /** Stops every timer; calls still pending settle with their command. */
   close(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.closed = true;
+    for (const timer of [this.deadlineTimer, this.probeTimer, this.heldTimer]) clearTimeout(timer);
+    this.deadlineTimer = this.probeTimer = this.heldTimer = undefined;
     this.pending = [];
     this.head = 0;
   }
@@ -112,7 +117,7 @@ export class RedisCircuit {
         (error: unknown) => {
           if (call.done) return;
           call.done = true;
-          if (isTimeout(error)) this.trip(call.sentAt);
+          if (isTimeout(error)) this.trip(`no answer within ${this.timeout} ms`, call.sentAt);
           else if (isReply(error)) this.answered(call);
           reject(error);
         },
@@ -121,109 +126,126 @@ export class RedisCircuit {
   }
 
   private answered(call: Pending): void {
-    this.close_();
-    if (call.sentAt <= this.answeredSentAt) return;
-    this.answeredSentAt = call.sentAt;
-    const peer = this.peer;
-    if (peer === undefined || this.peerCheckScheduled) return;
-    this.peerCheckScheduled = true;
-    // After the I/O phase: the peer's own replies that arrived meanwhile settle first.
-    setImmediate(() => {
-      this.peerCheckScheduled = false;
-      const oldest = peer.oldestWaiting();
-      if (oldest !== undefined && oldest < this.answeredSentAt - peer.heldAfter) peer.trip();
-    });
-  }
-
-  private close_(): void {
+    this.answeredSentAt = Math.max(this.answeredSentAt, call.sentAt);
     if (this.openedAt === undefined) return;
     this.openedAt = undefined;
     this.closedAt = Date.now();
-  }
-
-  private probeWhenDue(): void {
-    if (Date.now() - this.openedAt! >= this.retryAfter) this.startProbe();
-  }
-
-  private startProbe(): void {
-    if (this.probing) return;
-    this.probing = true;
-    this.run(this.probe)
-      .catch(() => {
-        // Still open (a timeout re-opened it); wait a full interval before the next probe.
-        if (this.openedAt !== undefined) this.openedAt = Date.now();
-      })
-      .finally(() => {
-        this.probing = false;
-      });
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
   }
 
   /**
    * Opens the circuit and fails every call still waiting: they wait on the same server. When a
-   * call sent at `silentSince` timed out, the peer is suspect too unless it has had an answer to
-   * a call sent since then: it opens and probes the server at once (a write pause answers the
-   * probe, and the peer closes again; a frozen server does not).
+   * call sent at `silentSince` timed out, the peer is suspect too (see the class comment).
    */
-  private trip(silentSince?: number): void {
+  private trip(reason: string, silentSince?: number): void {
     this.openedAt = Date.now();
-    const error = new CacheTimeoutError(`Redis gave no answer within ${this.timeout} ms`);
+    const error = new CacheTimeoutError(`Redis gave ${reason}`);
     for (let i = this.head; i < this.pending.length; i++) {
       const call = this.pending[i];
       if (call.done) continue;
       call.done = true;
       call.reject(error);
     }
+    this.scheduleProbe(this.retryAfter);
     const peer = this.peer;
     if (silentSince === undefined || peer === undefined || peer.isOpen) return;
     if (peer.answeredSentAt >= silentSince) return;
-    peer.trip();
-    peer.startProbe();
+    peer.trip(`no answer on the other connection within ${this.timeout} ms`);
+    peer.scheduleProbe(0);
   }
 
-  /** When the oldest call still waiting for its answer was sent. */
-  private oldestWaiting(): number | undefined {
-    for (let i = this.head; i < this.pending.length; i++) {
-      if (!this.pending[i].done) return this.pending[i].sentAt;
-    }
-    return undefined;
+  /** Probes the server in `wait` ms, and again every `retryAfter` ms while the circuit is open. */
+  private scheduleProbe(wait: number): void {
+    if (this.closed || this.probing) return;
+    clearTimeout(this.probeTimer);
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      if (this.openedAt === undefined || this.probing) return;
+      this.probing = true;
+      this.run(this.probe)
+        .catch(() => undefined)
+        .finally(() => {
+          this.probing = false;
+          if (this.openedAt !== undefined) this.scheduleProbe(this.retryAfter);
+        });
+    }, wait);
+    this.probeTimer.unref();
   }
 
   private track(call: Pending): void {
     this.pending.push(call);
-    if (this.timer === undefined) this.arm();
+    if (this.deadlineTimer === undefined) this.armDeadline();
+    if (this.peer !== undefined && this.heldTimer === undefined) this.armHeldCheck();
   }
 
-  /** Arms the timer for the oldest unsettled call, dropping the settled ones before it. */
-  private arm(): void {
+  /** The oldest call still waiting for its answer, dropping the settled ones before it. */
+  private oldestWaiting(): Pending | undefined {
     while (this.head < this.pending.length && this.pending[this.head].done) this.head++;
     if (this.head === this.pending.length) {
       this.pending = [];
       this.head = 0;
-      this.timer = undefined;
-      return;
+      return undefined;
     }
     if (this.head > 1024 && this.head * 2 > this.pending.length) {
       this.pending = this.pending.slice(this.head);
       this.head = 0;
     }
-    const wait = Math.max(0, this.pending[this.head].sentAt + this.timeout - Date.now());
+    return this.pending[this.head];
+  }
+
+  /** Arms the timer for the oldest unsettled call's deadline. */
+  private armDeadline(): void {
+    const oldest = this.oldestWaiting();
+    if (oldest === undefined || this.closed) {
+      this.deadlineTimer = undefined;
+      return;
+    }
+    const wait = Math.max(0, oldest.sentAt + this.timeout - Date.now());
     // setImmediate runs after the I/O phase: replies that arrived meanwhile settle their calls first.
-    this.timer = setTimeout(() => setImmediate(() => this.expire()), wait);
-    this.timer.unref();
+    this.deadlineTimer = setTimeout(() => setImmediate(() => this.expire()), wait);
+    this.deadlineTimer.unref();
   }
 
   private expire(): void {
-    const now = Date.now();
-    while (this.head < this.pending.length) {
-      const call = this.pending[this.head];
-      if (!call.done) {
-        if (call.sentAt + this.timeout > now) break;
-        this.trip(call.sentAt); // fails this call and every one after it
-        break;
-      }
-      this.head++;
+    const oldest = this.oldestWaiting();
+    if (oldest !== undefined && oldest.sentAt + this.timeout <= Date.now()) {
+      this.trip(`no answer within ${this.timeout} ms`, oldest.sentAt); // fails every waiting call
     }
-    this.arm();
+    this.armDeadline();
+  }
+
+  /** Arms the held check (see the class comment) for the oldest unsettled call. */
+  private armHeldCheck(): void {
+    const oldest = this.oldestWaiting();
+    if (oldest === undefined || this.closed) {
+      this.heldTimer = undefined;
+      return;
+    }
+    const wait = Math.max(0, oldest.sentAt + this.heldAfter - Date.now());
+    this.heldTimer = setTimeout(() => setImmediate(() => this.checkHeld(oldest)), wait);
+    this.heldTimer.unref();
+  }
+
+  private checkHeld(call: Pending): void {
+    const peer = this.peer!;
+    if (call.done || this.isOpen || peer.isOpen || this.closed) return this.armHeldCheck();
+    peer.run(peer.probe).then(
+      () => {
+        if (this.closed) return;
+        // The server answers the other connection: give this call one more interval.
+        this.heldTimer = setTimeout(() => {
+          setImmediate(() => {
+            if (!call.done && !this.isOpen && !this.closed) {
+              this.trip('no answer to this connection while it answers another (writes held?)');
+            }
+            this.armHeldCheck();
+          });
+        }, this.heldAfter);
+        this.heldTimer.unref();
+      },
+      () => this.armHeldCheck(),
+    );
   }
 }
 
