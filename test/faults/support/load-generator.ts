@@ -11,6 +11,8 @@ export const CACHED_READS: readonly RequestKind[] = ['readUser', 'readList'];
 export const PUBLIC_KINDS: readonly RequestKind[] = ['readUser', 'readList', 'create', 'login'];
 /** Routes that need a bearer token: 503 by design while revocations cannot be checked. */
 export const AUTHENTICATED_KINDS: readonly RequestKind[] = ['me', 'update'];
+/** Routes that hash a password (scrypt): their time is mostly their own CPU work. */
+export const SCRYPT_KINDS: readonly RequestKind[] = ['create', 'login'];
 
 /**
  * Share of each kind, in percent: mostly reads of cached users, some authenticated calls, a few
