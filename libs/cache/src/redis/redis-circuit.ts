@@ -21,8 +21,8 @@ interface Pending {
  *   event loop's I/O phase, so a busy loop does not turn answered calls into timeouts.
  * - **No waiting on a server that stopped answering.** The first call that times out opens the
  *   circuit and fails the calls still waiting on it: they were sent to the same silent server.
- *   Calls then fail at once, and the circuit probes the server (a PING) every `retryAfter` ms in
- *   the background until it answers; no caller ever waits on a probe. Any answer, an error reply
+ *   Calls then fail at once, and the circuit probes the server (a PING) in the background, at
+ *   once and then every `retryAfter` ms until it answers; no caller ever waits on a probe. Any answer, an error reply
  *   included, closes it again.
  * - **Linked connections** (the module reads over a second one, to the same server):
  *   - when a call times out on one, the other opens too unless it has had an answer to a call
@@ -147,7 +147,9 @@ export class RedisCircuit {
       call.done = true;
       call.reject(error);
     }
-    this.scheduleProbe(this.retryAfter);
+    // The first probe goes at once: a server that was only slow (a burst, a busy machine) closes
+    // the circuit again as soon as it catches up. A probe that times out schedules the next one.
+    this.scheduleProbe(0);
     const peer = this.peer;
     if (silentSince === undefined || peer === undefined || peer.isOpen) return;
     if (peer.answeredSentAt >= silentSince) return;
