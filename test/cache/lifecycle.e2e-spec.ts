@@ -41,4 +41,21 @@ describe('module lifecycle', () => {
     while (liveHandles().length > before && Date.now() < deadline) await sleep(50);
     expect(liveHandles().length).toBeLessThanOrEqual(before);
   });
+
+  it('leaks no socket, timer or process listener over 100 start/stop cycles on Redis', async () => {
+    const handlesBefore = liveHandles().length;
+    const listenersBefore = processListeners();
+    for (let i = 0; i < 100; i++) await cycle(server.url);
+    const deadline = Date.now() + 1000;
+    while (liveHandles().length > handlesBefore && Date.now() < deadline) await sleep(50);
+    expect(liveHandles().length).toBeLessThanOrEqual(handlesBefore);
+    expect(processListeners()).toEqual(listenersBefore);
+  });
 });
+
+/** How many listeners the process has per event: a leak grows one of them every cycle. */
+function processListeners(): Record<string, number> {
+  return Object.fromEntries(
+    process.eventNames().map((name) => [String(name), process.listenerCount(name)]),
+  );
+}

@@ -59,6 +59,8 @@ export class RedisCircuit {
     private readonly probe: () => Promise<unknown>,
     /** How long an open circuit waits between probes, in ms. */
     readonly retryAfter: number = Math.min(timeout, MAX_RETRY_AFTER_MS),
+    /** Runs before each command is sent (the module batches a tick's writes there). */
+    private readonly beforeSend?: () => void,
   ) {
     this.heldAfter = Math.min(MAX_HELD_AFTER_MS, timeout / 5);
   }
@@ -107,6 +109,7 @@ export class RedisCircuit {
     return new Promise<T>((resolve, reject) => {
       const call: Pending = { sentAt: Date.now(), done: false, reject };
       this.track(call);
+      this.beforeSend?.();
       command().then(
         (value) => {
           if (call.done) return;

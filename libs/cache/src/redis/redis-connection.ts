@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import type { ResolvedRedisOptions } from '../options/resolve-options';
 import { RedisCircuit } from './redis-circuit';
+import { WriteCoalescer } from './write-coalescer';
 
 /** A client and the circuit every call on it goes through. */
 export interface RedisLane {
@@ -44,12 +45,27 @@ export function createRedisConnection(options: ResolvedRedisOptions): RedisConne
   if (owned) logConnectionErrors(client);
   const reader = owned ? openClient(options) : duplicate(options.client!);
   logConnectionErrors(reader);
-  const circuit = new RedisCircuit(options.commandTimeout, () => client.ping());
-  const readCircuit = new RedisCircuit(options.commandTimeout, () => reader.ping());
+  const circuit = new RedisCircuit(
+    options.commandTimeout,
+    () => client.ping(),
+    undefined,
+    coalesce(client),
+  );
+  const readCircuit = new RedisCircuit(
+    options.commandTimeout,
+    () => reader.ping(),
+    undefined,
+    coalesce(reader),
+  );
   // Linked circuits judge one connection by the other's answers, which assumes one server: on a
   // Cluster the two may be talking to different nodes, in different states.
   if (!(client as Cluster).isCluster) RedisCircuit.link(circuit, readCircuit);
   return { client, owned, circuit, reads: { client: reader, circuit: readCircuit } };
+}
+
+/** Batches a tick's writes into one syscall on a standalone or Sentinel client. */
+function coalesce(client: Redis | Cluster): (() => void) | undefined {
+  return (client as Cluster).isCluster ? undefined : new WriteCoalescer(client as Redis).hold;
 }
 
 /** The reading connection for a client the app passed in: same server and settings. */
