@@ -5,6 +5,17 @@ import { startRedis, waitUntil, type RedisServer } from '../harness';
 
 const TIMEOUT = 100;
 
+/** A client with no timeout of its own (every deadline here is the circuit's), once connected. */
+async function connect(server: RedisServer): Promise<Redis> {
+  const client = new Redis(server.url, {
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
+  await client.connect();
+  return client;
+}
+
 describe('RedisCircuit on a real Redis', () => {
   let server: RedisServer;
   let client: Redis;
@@ -18,13 +29,7 @@ describe('RedisCircuit on a real Redis', () => {
 
   beforeEach(async () => {
     await server.resume();
-    // No client-side timeout: every deadline below is the circuit's.
-    client = new Redis(server.url, {
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      lazyConnect: true,
-    });
-    await client.connect();
+    client = await connect(server);
     circuit = new RedisCircuit(TIMEOUT, () => client.ping(), 50);
   });
 
@@ -125,12 +130,7 @@ describe('RedisCircuit on a real Redis', () => {
     let reads: RedisCircuit;
 
     beforeEach(async () => {
-      reader = new Redis(server.url, {
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: false,
-        lazyConnect: true,
-      });
-      await reader.connect();
+      reader = await connect(server);
       reads = new RedisCircuit(TIMEOUT, () => reader.ping(), 50);
       RedisCircuit.link(circuit, reads);
     });

@@ -10,6 +10,7 @@ import { COMMAND_TIMEOUT_MS, loadEnv, NAMESPACE } from '../support/app-env';
 import { inRanges, keySlot, slotsOf } from '../support/cluster-slots';
 import { now, sleep } from '../support/clock';
 import { runFault } from '../support/fault-run';
+import { watchPromotion } from '../support/promotion-watch';
 import { zeroFiveXx } from '../support/figure-checks';
 import type { HttpResult } from '../support/http-client';
 import { AUTHENTICATED_KINDS } from '../support/load-generator';
@@ -151,33 +152,22 @@ async function killMaster(
   const probe = await LibraryProbe.start(cluster, await slotsOf(victim));
   await replica.resetStats();
   const clients = apps.map((app) => app.http);
-  const watch = { promotedAt: Infinity, usedAt: Infinity };
-
   const run = await runFault(clients, fixture, {
     holdMs: 10_000,
     tailMs: 0,
     inject: () => victim.kill(),
     remove: async () => undefined,
     duringFault: async () => {
-      const probing = probe.run(9000);
-      const deadline = now() + 9000;
-      while (now() < deadline && !Number.isFinite(watch.usedAt)) {
-        try {
-          if (!Number.isFinite(watch.promotedAt) && (await replica.currentRole()) === 'master') {
-            watch.promotedAt = now();
-          }
-          const stats = await replica.commandStats();
-          if (Number.isFinite(watch.promotedAt) && (stats.get ?? 0) > 0) watch.usedAt = now();
-        } catch {
-          // a node busy failing over may not answer redis-cli at once
-        }
-        await sleep(50);
-      }
-      await probing;
+      const [watch] = await Promise.all([
+        watchPromotion(replica, 9000, (stats) => (stats.get ?? 0) > 0),
+        probe.run(9000),
+      ]);
+      return watch;
     },
   });
   await probe.close();
   const { times } = run;
+  const watch = run.during!;
   const promoted = watch.promotedAt - times.inject;
   const used = watch.usedAt - times.inject;
   checks.push(

@@ -3,8 +3,8 @@ import { startSentinel, type RedisServer } from '../../harness';
 import { makeTempDir } from '../../harness/process-registry';
 import { spawnPair, type AppInstance } from '../support/app-instance';
 import { COMMAND_TIMEOUT_MS, loadEnv } from '../support/app-env';
-import { now, sleep } from '../support/clock';
 import { runFault } from '../support/fault-run';
+import { watchPromotion } from '../support/promotion-watch';
 import { zeroFiveXx } from '../support/figure-checks';
 import { AUTHENTICATED_KINDS } from '../support/load-generator';
 import { check, type FigureCheck, type ScenarioReport } from '../support/report';
@@ -60,7 +60,6 @@ async function killMaster(
 ): Promise<ScenarioReport> {
   const checks: FigureCheck[] = [];
   const notes: string[] = [];
-  const watch = { promotedAt: Infinity, writtenAt: Infinity };
   await replica.resetStats();
   const run = await runFault(
     apps.map((app) => app.http),
@@ -70,25 +69,16 @@ async function killMaster(
       tailMs: 0,
       inject: () => master.kill(),
       remove: async () => undefined,
-      duringFault: async () => {
-        const deadline = now() + 8500;
-        while (now() < deadline && !Number.isFinite(watch.writtenAt)) {
-          try {
-            if (!Number.isFinite(watch.promotedAt) && (await replica.currentRole()) === 'master') {
-              watch.promotedAt = now();
-            }
-            const stats = await replica.commandStats();
-            const writes = (stats.set ?? 0) + (stats.evalsha ?? 0) + (stats.eval ?? 0);
-            if (Number.isFinite(watch.promotedAt) && writes > 0) watch.writtenAt = now();
-          } catch {
-            // busy being promoted
-          }
-          await sleep(50);
-        }
-      },
+      duringFault: () =>
+        watchPromotion(
+          replica,
+          8500,
+          (stats) => (stats.set ?? 0) + (stats.evalsha ?? 0) + (stats.eval ?? 0) > 0,
+        ),
     },
   );
   const { times } = run;
+  const watch = run.during!;
   const window = startedWithin(run.samples, times.inject);
   const auth = ofKinds(window, AUTHENTICATED_KINDS);
   const failed = auth.filter((r) => r.status >= 500 || r.status === 0);
@@ -101,7 +91,7 @@ async function killMaster(
       `${failed.length} of ${auth.length} authenticated calls failed, the last one ending ${ms(lastFailure)} ms after the kill`,
     ),
   );
-  const written = watch.writtenAt - times.inject;
+  const written = watch.usedAt - times.inject;
   checks.push(
     check(
       'F8',
