@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { CacheStoreError } from '../errors';
-import type { RedisCircuit } from '../redis/redis-circuit';
+import { callThrough, type RedisCircuit } from '../redis/redis-circuit';
 import type { ResolvedRateLimitRule } from './rate-limit.options';
 import { HIT_LIMITS } from './rate-limit.scripts';
 import type {
@@ -65,8 +65,7 @@ export class RedisRateLimitStore implements RateLimitStore {
       keys.push(counter, `${counter}:block`);
       args.push(rule.limit, rule.window, rule.blockFor);
     }
-    const hit = (): Promise<unknown> => HIT_LIMITS.run(this.client, keys, args);
-    const reply = await (this.circuit ? this.circuit.call(hit) : hit());
+    const reply = await callThrough(this.circuit, () => HIT_LIMITS.run(this.client, keys, args));
     return parseReply(reply, rules);
   }
 }

@@ -254,6 +254,14 @@ export class RedisCircuit {
   }
 }
 
+/** Runs `command` through `circuit` when there is one (a store built outside the module has none). */
+export function callThrough<T>(
+  circuit: RedisCircuit | undefined,
+  command: () => Promise<T>,
+): Promise<T> {
+  return circuit ? circuit.call(command) : command();
+}
+
 /** ioredis's own `commandTimeout` (kept as a backstop) rejects with this message. */
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && error.message === 'Command timed out';

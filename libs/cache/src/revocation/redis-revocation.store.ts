@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { LuaScript } from '../redis/lua-script';
-import type { RedisCircuit } from '../redis/redis-circuit';
+import { callThrough, type RedisCircuit } from '../redis/redis-circuit';
 import type { RedisLane } from '../redis/redis-connection';
 import type { RevocationStore } from './revocation-store.interface';
 
@@ -53,9 +53,8 @@ export class RedisRevocationStore implements RevocationStore {
   async isRevoked(sub: string, jti: string, iat: number): Promise<boolean> {
     const keys = [this.subjectKey(sub), this.tokenKey(sub, jti)];
     const reader = this.reads?.client ?? this.client;
-    const check = (): Promise<(string | null)[]> => reader.mget(keys);
     const circuit = this.reads?.circuit ?? this.circuit;
-    const [cutoff, token] = await (circuit ? circuit.call(check) : check());
+    const [cutoff, token] = await callThrough(circuit, () => reader.mget(keys));
     // Written as !(iat > cutoff) so that a cutoff that is not a number revokes: fail safe.
     return token !== null || (cutoff !== null && !(iat > Number(cutoff)));
   }
@@ -71,7 +70,7 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   private call<T>(command: () => Promise<T>): Promise<T> {
-    return this.circuit ? this.circuit.call(command) : command();
+    return callThrough(this.circuit, command);
   }
 
   private tag(sub: string): string {

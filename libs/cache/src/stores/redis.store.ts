@@ -3,7 +3,7 @@ import { CacheDecodeError, CacheReadSkippedError } from '../errors';
 import { TAG_MARK_FLOOR_MS } from './memory.store';
 import type { CacheStore, StoredEntry, StoreWrite } from './cache-store.interface';
 import { decodeEnvelope, encodeEnvelope } from './entry-envelope';
-import type { RedisCircuit } from '../redis/redis-circuit';
+import { callThrough, type RedisCircuit } from '../redis/redis-circuit';
 import { closeClient, type RedisLane } from '../redis/redis-connection';
 import { INVALIDATE_TAGS, KEEP_TAG_KEYS, RELEASE_LOCK, SET_TAGGED_ENTRY } from './redis.scripts';
 
@@ -203,11 +203,11 @@ export class RedisStore implements CacheStore {
   }
 
   private call<T>(command: () => Promise<T>): Promise<T> {
-    return this.options.circuit ? this.options.circuit.call(command) : command();
+    return callThrough(this.options.circuit, command);
   }
 
   private read<T>(command: () => Promise<T>): Promise<T> {
-    return this.readCircuit ? this.readCircuit.call(command) : command();
+    return callThrough(this.readCircuit, command);
   }
 
   private rawGet(entryKey: string): Promise<Raw> {
