@@ -85,11 +85,28 @@ describe('the L1 tier', () => {
 
   it('never hands two callers the same mutable object', async () => {
     const cache = await instance();
-    await cache.set('k', { list: [1] });
+    const value = { list: [1], when: new Date(0), map: new Map([['a', [1]]]), set: new Set([1]) };
+    await cache.set('k', value);
     await servedFromL1(cache, 'k');
-    const first = await cache.get<{ list: number[] }>('k');
+    const first = await cache.get<typeof value>('k');
     first!.list.push(2);
-    await expect(cache.get('k')).resolves.toEqual({ list: [1] });
+    first!.when.setTime(1);
+    first!.map.get('a')!.push(2);
+    first!.set.add(2);
+    await expect(cache.get('k')).resolves.toEqual(value);
+    const viaLoader = await cache.getOrSet('k', () => ({}));
+    expect(viaLoader).toEqual(value);
+    expect(viaLoader).not.toBe(await cache.getOrSet('k', () => ({})));
+  });
+
+  it('counts L1 hits like any other hit', async () => {
+    const cache = await instance();
+    await cache.set('k', 1);
+    await servedFromL1(cache, 'k');
+    const before = cache.stats().hits;
+    await cache.getOrSet('k', () => 2);
+    await cache.get('k');
+    expect(cache.stats().hits).toBe(before + 2);
   });
 
   it.each([
@@ -120,7 +137,7 @@ describe('the L1 tier', () => {
     await expect(b.get('k')).resolves.toBe('new');
   });
 
-  it('holds at most maxBytes of payload', async () => {
+  it('holds at most maxBytes', async () => {
     const cache = await instance({ l1: { maxBytes: 2_000 } });
     for (let i = 0; i < 50; i++) await cache.set(`k${i}`, 'x'.repeat(100));
     for (let i = 0; i < 50; i++) await cache.get(`k${i}`);

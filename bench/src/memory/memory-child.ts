@@ -1,9 +1,11 @@
 /**
  * Child process (run with --expose-gc) of the L1/memory figure: writes many distinct keys through
- * one path and samples memory after a full GC, or fills an `L1Cache` bounded by `maxBytes`.
+ * one path and samples memory after a full GC, or fills an `L1Cache` bounded by `maxBytes` (values
+ * decoded once and held with their bytes, as the module's L1 holds them).
  */
 import 'reflect-metadata';
 import { L1Cache } from '../../../libs/cache/src';
+import { JsonSerializer } from '../../../libs/cache/src/serialization/json.serializer';
 import { createModuleContext } from '../contenders/module-host';
 import { makeUser } from '../fixtures';
 import { failChild, tellParent } from '../infra/child';
@@ -61,7 +63,11 @@ async function distinctKeys(
 /** Offers `entries` entries of about `payloadBytes` each to an L1 capped at `maxBytes`. */
 function fillL1(entries: number, payloadBytes: number, maxBytes: number) {
   const before = sample(0);
-  const l1 = new L1Cache({ maxEntries: Number.MAX_SAFE_INTEGER, maxTtl: 3_600_000, maxBytes });
+  const serializer = new JsonSerializer();
+  const l1 = new L1Cache(
+    { maxEntries: Number.MAX_SAFE_INTEGER, maxTtl: 3_600_000, maxBytes },
+    (payload) => serializer.deserialize(payload),
+  );
   const now = Date.now();
   const padding = 'x'.repeat(Math.max(0, payloadBytes - 160));
   for (let i = 0; i < entries; i++) {

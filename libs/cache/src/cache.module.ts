@@ -84,11 +84,10 @@ function createRedisStore(options: ResolvedCacheOptions, connection: RedisConnec
     reads: connection.reads,
   });
   if (!options.l1) return redis;
-  const l1 = new L1Cache({
-    maxEntries: options.l1.maxEntries,
-    maxTtl: options.l1.ttl,
-    maxBytes: options.l1.maxBytes,
-  });
+  const l1 = new L1Cache(
+    { maxEntries: options.l1.maxEntries, maxTtl: options.l1.ttl, maxBytes: options.l1.maxBytes },
+    (payload) => options.serializer.deserialize(payload),
+  );
   return new TieredStore(
     redis,
     l1,

@@ -8,6 +8,7 @@ import { CacheConfigError, CacheReadSkippedError } from './errors';
 import { parseDuration } from './options/duration';
 import type { ResolvedCacheOptions } from './options/resolve-options';
 import { EvictionJournal, type PendingEviction } from './recovery/eviction-journal';
+import { copyValue } from './serialization/value-copy';
 import { CacheStore, type StoredEntry, type StoreWrite } from './stores/cache-store.interface';
 
 /** Counters since the service started. */
@@ -86,6 +87,8 @@ export class CacheService implements OnApplicationShutdown {
 
   /** The fresh value at `key`, or `undefined` on a miss (a stored `null` is returned as `null`). */
   async get<T>(key: string): Promise<T | undefined> {
+    const hit = this.peekFresh(key);
+    if (hit !== FAILED) return hit as T;
     const entry = await this.read(key);
     if (entry === undefined || entry.freshUntil <= Date.now()) {
       this.counters.misses++;
@@ -159,6 +162,8 @@ export class CacheService implements OnApplicationShutdown {
     loader: () => T | Promise<T>,
     options: ResolvedWriteOptions,
   ): Promise<T> {
+    const hit = this.peekFresh(key);
+    if (hit !== FAILED) return Promise.resolve(hit as T);
     return this.flights.run(key, () => this.resolve(key, loader, options)) as Promise<T>;
   }
 
@@ -339,6 +344,16 @@ export class CacheService implements OnApplicationShutdown {
     return entry === FAILED ? undefined : entry;
   }
 
+  /** A fresh hit the store can give without waiting (an in-process tier), counted; else FAILED. */
+  private peekFresh(key: string): unknown {
+    if (this.store.peek === undefined || this.journal.size > 0) return FAILED;
+    const entry = this.store.peek(key);
+    if (entry === undefined || entry.freshUntil <= Date.now()) return FAILED;
+    const value = this.decode(key, entry);
+    if (value !== FAILED) this.counters.hits++;
+    return value;
+  }
+
   private async readFresh(key: string, tags?: readonly string[]): Promise<unknown> {
     const entry = await this.read(key, tags);
     if (entry === undefined || entry.freshUntil <= Date.now()) return FAILED;
@@ -346,6 +361,7 @@ export class CacheService implements OnApplicationShutdown {
   }
 
   private decode(key: string, entry: StoredEntry): unknown {
+    if (entry.decoded) return copyValue(entry.decoded.value);
     try {
       return this.options.serializer.deserialize(entry.payload);
     } catch (error) {

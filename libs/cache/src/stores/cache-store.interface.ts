@@ -10,6 +10,11 @@ export interface StoredEntry {
   freshUntil: number;
   /** Tags the entry was stored with. */
   tags: readonly string[];
+  /**
+   * Set by an in-process tier that decoded the value once: each reader takes its own copy of it
+   * (`copyValue`) instead of decoding `payload` again.
+   */
+  readonly decoded?: { readonly value: unknown };
 }
 
 /**
@@ -37,6 +42,11 @@ export interface CacheStore {
    * expects the entry to carry: a store may check them in the same round trip as the read.
    */
   get(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined>;
+  /**
+   * The entry at `key` if the store can answer without waiting (an in-process tier), else
+   * `undefined`: the caller then reads it with {@link get}. Lets a hit skip the asynchronous path.
+   */
+  peek?(key: string): StoredEntry | undefined;
   /** Reads many entries in one round trip, in order. */
   getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]>;
   /** Writes entries (one round trip for many). */

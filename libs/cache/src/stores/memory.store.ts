@@ -27,6 +27,10 @@ export class MemoryStore implements CacheStore {
 
   constructor(private readonly maxEntries: number) {}
 
+  peek(key: string): StoredEntry | undefined {
+    return this.read(key, Date.now());
+  }
+
   async get(key: string): Promise<StoredEntry | undefined> {
     return this.read(key, Date.now());
   }

@@ -1,10 +1,13 @@
 import { globToRegExp } from '../keys/escape-pattern';
+import { measureCopyable } from '../serialization/value-copy';
 import type { StoredEntry } from '../stores/cache-store.interface';
 
 interface Slot {
   entry: StoredEntry;
   expiresAt: number;
   bytes: number;
+  /** The insertion count when the slot was last moved to the recent end. */
+  placedAt: number;
 }
 
 /** Bounds of the in-process first tier. */
@@ -12,20 +15,35 @@ export interface L1Limits {
   maxEntries: number;
   /** Longest an entry stays in L1, whatever its own TTL. */
   maxTtl: number;
-  /** Upper bound of the payload bytes held; 0 for none. */
+  /** Upper bound of the bytes held (entries weighed as {@link L1Cache} says); 0 for none. */
   maxBytes: number;
 }
 
 /**
- * The first tier: serialized entries in a bounded LRU. Holding bytes rather than objects means
- * every hit decodes its own copy, so no caller can change what the next one gets, and it makes
- * `maxBytes` a measure of what is really held.
+ * What an entry costs besides its value: the LRU's map slot, the slot and entry objects and their
+ * numbers (an estimate for a 64-bit V8 heap, checked by `npm run bench`, figure P8).
+ */
+const ENTRY_OVERHEAD_BYTES = 256;
+
+/**
+ * The first tier: a bounded LRU of entries. With `decode`, each value is decoded once when it is
+ * set, and every hit hands out a deep copy of it (`StoredEntry.decoded`; about a fifth of the cost
+ * of decoding again on a small record), so no caller can change what the next one gets. A value
+ * that cannot be copied (`measureCopyable`) is decoded by each reader from its bytes.
+ *
+ * Entries are weighed against `maxBytes` as their key, tags, bytes and decoded value (estimated)
+ * plus a fixed overhead, so the bound tracks the memory really held.
  */
 export class L1Cache {
   private readonly slots = new Map<string, Slot>();
   private bytes = 0;
+  /** Slots placed at the recent end so far (sets and moves). */
+  private placements = 0;
 
-  constructor(private readonly limits: L1Limits) {}
+  constructor(
+    private readonly limits: L1Limits,
+    private readonly decode?: (payload: string | Buffer) => unknown,
+  ) {}
 
   get(key: string, now: number): StoredEntry | undefined {
     const slot = this.slots.get(key);
@@ -34,22 +52,32 @@ export class L1Cache {
       this.remove(key, slot);
       return undefined;
     }
-    this.slots.delete(key);
-    this.slots.set(key, slot);
+    // Nearly LRU: a hit moves its slot to the recent end only once it is in the older half, so a
+    // hot entry is not moved on every hit, and still never reaches the evicting end unread.
+    if (this.placements - slot.placedAt > this.slots.size >> 1) {
+      this.slots.delete(key);
+      this.slots.set(key, slot);
+      slot.placedAt = this.placements++;
+    }
     return slot.entry;
   }
 
-  /** Keeps a fresh entry until its freshness ends or the L1 cap, whichever comes first. */
-  set(key: string, entry: StoredEntry, now: number): void {
+  /**
+   * Keeps a fresh entry until its freshness ends or the L1 cap, whichever comes first. Returns the
+   * entry as held (with its decoded value when there is one) for the reader at hand.
+   */
+  set(key: string, entry: StoredEntry, now: number): StoredEntry {
     const expiresAt = Math.min(entry.freshUntil, now + this.limits.maxTtl);
     const existing = this.slots.get(key);
     if (existing) this.remove(key, existing);
-    if (expiresAt <= now) return;
-    const bytes = this.limits.maxBytes > 0 ? byteLength(entry.payload) : 0;
-    if (this.limits.maxBytes > 0 && bytes > this.limits.maxBytes) return;
-    this.slots.set(key, { entry, expiresAt, bytes });
+    if (expiresAt <= now) return entry;
+    const { held, valueBytes } = this.prepare(entry);
+    const bytes = ENTRY_OVERHEAD_BYTES + key.length + tagBytes(entry.tags) + valueBytes;
+    if (this.limits.maxBytes > 0 && bytes > this.limits.maxBytes) return held;
+    this.slots.set(key, { entry: held, expiresAt, bytes, placedAt: this.placements++ });
     this.bytes += bytes;
     this.evictOverflow();
+    return held;
   }
 
   delete(keys: readonly string[]): void {
@@ -80,9 +108,26 @@ export class L1Cache {
     return this.slots.size;
   }
 
-  /** Payload bytes held (counted only when `maxBytes` is set). */
+  /** Bytes held, entries weighed as the class comment says. */
   get heldBytes(): number {
     return this.bytes;
+  }
+
+  private prepare(entry: StoredEntry): { held: StoredEntry; valueBytes: number } {
+    const bytes = payloadBytes(entry.payload);
+    if (!this.decode) return { held: entry, valueBytes: bytes };
+    let value: unknown;
+    try {
+      value = this.decode(entry.payload);
+    } catch {
+      return { held: entry, valueBytes: bytes }; // the reader's own decode reports it
+    }
+    const decodedBytes = measureCopyable(value);
+    if (decodedBytes === undefined) return { held: entry, valueBytes: bytes };
+    // Spelled out: an object spread here takes about three times the heap of this literal.
+    const { payload, createdAt, freshUntil, tags } = entry;
+    const held = { payload, createdAt, freshUntil, tags, decoded: { value } };
+    return { held, valueBytes: bytes + decodedBytes };
   }
 
   private remove(key: string, slot: Slot): void {
@@ -99,6 +144,12 @@ export class L1Cache {
   }
 }
 
-function byteLength(payload: string | Buffer): number {
-  return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+function payloadBytes(payload: string | Buffer): number {
+  return typeof payload === 'string' ? 16 + payload.length : 96 + payload.byteLength;
+}
+
+function tagBytes(tags: readonly string[]): number {
+  let bytes = 0;
+  for (const tag of tags) bytes += 24 + tag.length;
+  return bytes;
 }

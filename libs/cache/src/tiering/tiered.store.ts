@@ -23,15 +23,16 @@ export class TieredStore implements CacheStore, InvalidationListener {
     this.bus = connectBus(this);
   }
 
+  peek(key: string): StoredEntry | undefined {
+    return this.l1Usable() ? this.l1.get(key, Date.now()) : undefined;
+  }
+
   async get(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
-    if (this.l1Usable()) {
-      const hit = this.l1.get(key, Date.now());
-      if (hit) return hit;
-    }
+    const hit = this.peek(key);
+    if (hit) return hit;
     const generation = this.generation;
     const entry = await this.l2.get(key, tags);
-    if (entry) this.fill(key, entry, generation);
-    return entry;
+    return entry && this.fill(key, entry, generation);
   }
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
@@ -46,8 +47,7 @@ export class TieredStore implements CacheStore, InvalidationListener {
     return found.map((entry, i) => {
       if (entry) return entry;
       const fetched = loaded[next++];
-      if (fetched) this.fill(keys[i], fetched, generation);
-      return fetched;
+      return fetched && this.fill(keys[i], fetched, generation);
     });
   }
 
@@ -135,10 +135,12 @@ export class TieredStore implements CacheStore, InvalidationListener {
     return usable;
   }
 
-  private fill(key: string, entry: StoredEntry, generation: number): void {
+  /** Puts a fresh entry read from L2 into L1; returns the entry to hand to the reader. */
+  private fill(key: string, entry: StoredEntry, generation: number): StoredEntry {
     const now = Date.now();
-    if (this.l1Usable() && generation === this.generation && entry.freshUntil > now) {
-      this.l1.set(key, entry, now);
+    if (!this.l1Usable() || generation !== this.generation || entry.freshUntil <= now) {
+      return entry;
     }
+    return this.l1.set(key, entry, now);
   }
 }
