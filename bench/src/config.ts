@@ -5,6 +5,8 @@ export interface BenchConfig {
   stampede: { reps: number; callers: number; processes: number; loaderMs: number };
   http: { reps: number; durationS: number; warmupS: number; connections: number; ids: number };
   memory: { keys: number; sampleEvery: number; warmup: number; l1Entries: number };
+  /** Changes made on one instance and watched from another (L1 coherence). */
+  coherence: { samples: number };
 }
 
 export function benchConfig(): BenchConfig {
@@ -16,6 +18,7 @@ export function benchConfig(): BenchConfig {
         stampede: { reps: 1, callers: 1000, processes: 4, loaderMs: 50 },
         http: { reps: 1, durationS: 0.2, warmupS: 0.3, connections: 32, ids: 200 },
         memory: { keys: 100_000, sampleEvery: 10_000, warmup: 20_000, l1Entries: 40_000 },
+        coherence: { samples: 20 },
       }
     : {
         quick,
@@ -23,5 +26,6 @@ export function benchConfig(): BenchConfig {
         stampede: { reps: 5, callers: 1000, processes: 4, loaderMs: 50 },
         http: { reps: 5, durationS: 1.5, warmupS: 1.5, connections: 32, ids: 200 },
         memory: { keys: 1_000_000, sampleEvery: 100_000, warmup: 100_000, l1Entries: 200_000 },
+        coherence: { samples: 500 },
       };
 }

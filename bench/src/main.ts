@@ -2,7 +2,7 @@
  * The benchmark suite of issue 5: one run, all contenders interleaved and repeated, against the
  * bench's own redis-server; prints RESULTS.md and writes it (and results.json) beside package.json.
  *
- * BENCH_QUICK=1: a short smoke run. BENCH_ONLY=hit,stampede,http,memory: only those parts (then
+ * BENCH_QUICK=1: a short smoke run. BENCH_ONLY=hit,stampede,http,memory,coherence: only those parts (then
  * RESULTS.md is printed but not written).
  */
 import 'reflect-metadata';
@@ -15,6 +15,7 @@ import { HIT_PATH_CONTENDERS, STAMPEDE_CONTENDERS } from './contenders/registry'
 import { runHttp } from './http/http-bench';
 import { BenchRedis } from './infra/redis-server';
 import { countIoredisCommands } from './infra/round-trips';
+import { runCoherence } from './coherence/coherence';
 import { runMemory } from './memory/memory-bench';
 import { runHitPath } from './micro/hit-path';
 import { describeEnvironment, loadAverage } from './report/environment';
@@ -23,7 +24,7 @@ import { renderResults } from './report/results-md';
 import { runStampedeAcrossProcesses, runStampedeInProcess } from './stampede/stampede';
 
 const BENCH_DIR = resolve(__dirname, '..', '..', '..');
-const PHASES = ['hit', 'stampede', 'http', 'memory'] as const;
+const PHASES = ['hit', 'stampede', 'http', 'memory', 'coherence'] as const;
 
 const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
 
@@ -86,6 +87,11 @@ async function main(): Promise<void> {
     if (runs('memory')) {
       await phase('memory', async () => {
         results.memory = await runMemory(config);
+      });
+    }
+    if (runs('coherence')) {
+      await phase('L1 coherence', async () => {
+        results.coherence = await runCoherence(config, redis);
       });
     }
   } finally {

@@ -1,5 +1,12 @@
 import type { HttpVariantResult } from '../http/http-bench';
-import { pairedRatio, formatRatio, formatNumber, spread, type Spread } from '../stats/summary';
+import {
+  pairedRatio,
+  percentile,
+  formatRatio,
+  formatNumber,
+  spread,
+  type Spread,
+} from '../stats/summary';
 import type { BenchResults } from './results';
 
 /** One of the issue's figures: what it compares, the target, what was measured, and the verdict. */
@@ -82,6 +89,7 @@ export function evaluateFigures(results: BenchResults): Figure[] {
     users(results, 'users-module-l1', 'Cached GET /users/:id, L1+L2, vs the CacheInterceptor twin'),
     memoryFlat(results),
     maxBytes(results),
+    coherence(results),
   ];
 }
 
@@ -229,4 +237,19 @@ function maxBytes(results: BenchResults): Figure {
     measured,
     pass: l1.heldBytes <= l1.maxBytes && l1.heapGrowth <= 1.1 * l1.maxBytes,
   };
+}
+
+/** The issue's coherence figure: B reads nothing stale later than 50 ms (p99) after A's change. */
+function coherence(results: BenchResults): Figure {
+  const what = "L1 coherence: instance B's last read of the old value after A's change returned";
+  const target = 'p99 <= 50 ms, no change missed';
+  const all = results.coherence ?? [];
+  const stale = all.flatMap((r) => r.staleMs);
+  if (stale.length === 0) return { id: 'L1', what, target, measured: 'not measured' };
+  const timeouts = all.reduce((sum, r) => sum + r.timeouts, 0);
+  const p99 = percentile(stale, 99);
+  const measured =
+    `p50 ${percentile(stale, 50).toFixed(2)} / p99 ${p99.toFixed(2)} / max ` +
+    `${Math.max(...stale).toFixed(2)} ms over ${formatNumber(stale.length)} changes; ${timeouts} missed`;
+  return { id: 'L1', what, target, measured, pass: p99 <= 50 && timeouts === 0 };
 }

@@ -5,6 +5,7 @@ import {
   formatNumber,
   formatRatio,
   formatSpread,
+  percentile,
   pairedRatio,
   spread,
 } from '../stats/summary';
@@ -43,6 +44,7 @@ export function renderResults(results: BenchResults): string {
         "HTTP: cached `GET /users/:id` (vs the same app's uncached `GET /raw/users/:id`)",
       ),
       memory(results),
+      coherence(results),
       results.notes.length ? section('Notes', results.notes.map((n) => `- ${n}`).join('\n')) : '',
     ]
       .filter(Boolean)
@@ -146,6 +148,7 @@ function stampedes(results: BenchResults): string {
         )}`
       : '';
   const { callers, processes, loaderMs } = results.config.stampede;
+  if (!results.stampedeInProcess && !results.stampedeAcrossProcesses) return '';
   return section(
     'Stampede',
     `${callers} callers ask for one missing key at once; the loader takes ${loaderMs} ms. Each run uses a key never used before.`,
@@ -228,5 +231,35 @@ function memory(results: BenchResults): string {
     `L1Cache filled with ${formatNumber(results.config.memory.l1Entries)} entries per payload size:`,
     l1,
     m.error ? `L1 run failed: ${m.error}` : '',
+  );
+}
+
+function coherence(results: BenchResults): string {
+  const rows = results.coherence ?? [];
+  if (rows.length === 0) return '';
+  const ms = (values: number[], p: number) => percentile(values, p).toFixed(2);
+  return section(
+    'L1 coherence across instances',
+    "Two processes with L1 on the bench Redis. Per sample, A writes a key, B reads it into its L1 and then reads it once per event-loop turn while A changes it; the figure is the time from A's change returning to B's last read of the old value (0 when B never read it after). Times are `process.hrtime` (one monotonic clock for both processes).",
+    table(
+      [
+        'change on A',
+        'samples',
+        'stale p50 ms',
+        'stale p99 ms',
+        'stale max ms',
+        'missed',
+        'B reads per watch (median)',
+      ],
+      rows.map((r) => [
+        `\`${r.op}\``,
+        formatNumber(r.staleMs.length),
+        ms(r.staleMs, 50),
+        ms(r.staleMs, 99),
+        Math.max(...r.staleMs).toFixed(2),
+        String(r.timeouts),
+        formatNumber(percentile(r.reads, 50)),
+      ]),
+    ),
   );
 }

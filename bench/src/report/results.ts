@@ -1,5 +1,6 @@
 import type { BenchConfig } from '../config';
 import type { HttpVariantResult } from '../http/http-bench';
+import type { CoherenceResult } from '../coherence/coherence';
 import type { MemoryResults } from '../memory/memory-bench';
 import type { HitScenarioResult } from '../micro/hit-path';
 import type { StampedeResult } from '../stampede/stampede';
@@ -16,6 +17,7 @@ export interface BenchResults {
   stampedeAcrossProcesses?: StampedeResult[];
   http?: HttpVariantResult[];
   memory?: MemoryResults;
+  coherence?: CoherenceResult[];
   /** What was left out or went wrong, for the reader. */
   notes: string[];
 }

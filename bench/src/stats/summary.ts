@@ -56,3 +56,10 @@ export function formatCommands(commands: Record<string, number>, ops: number): s
     .map(([command, calls]) => `${command} ${(calls / ops).toFixed(2)}`)
     .join(', ');
 }
+
+/** The p-th percentile (nearest rank) of `values`. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
