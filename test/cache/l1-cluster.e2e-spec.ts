@@ -165,3 +165,47 @@ describe('L1 on a Redis Cluster', () => {
     }
   }, 60_000);
 });
+
+describe('L1 on a Redis Cluster without sharded pub/sub', () => {
+  let legacy: RedisCluster;
+  const apps: INestApplicationContext[] = [];
+
+  beforeAll(async () => {
+    // A server that does not know SSUBSCRIBE/SPUBLISH, as before Redis 7.
+    const renamed = ['SSUBSCRIBE', 'SPUBLISH'].flatMap((c) => ['--rename-command', c, '']);
+    legacy = await startCluster({ masters: 3, args: renamed });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const app of apps.splice(0)) await app.close();
+    await legacy?.stop();
+  });
+
+  it('falls back to classic pub/sub', async () => {
+    const namespace = uniqueNamespace();
+    const [a, b] = await Promise.all(
+      [0, 1].map(async () => {
+        const { app, cache } = await cacheApp({
+          namespace,
+          redis: { cluster: { nodes: legacy.startupNodes } },
+          l1: {},
+        });
+        apps.push(app);
+        return { cache, store: app.get<CacheStore>(CacheStore) };
+      }),
+    );
+    await a.cache.set('k', 'old');
+    await waitUntil(
+      async () => {
+        await b.cache.get('k');
+        return b.store.peek?.('k') !== undefined;
+      },
+      { what: 'k to be in L1 of instance B', timeoutMs: 5000 },
+    );
+    await a.cache.set('k', 'new');
+    await waitUntil(async () => (await b.cache.get('k')) === 'new', {
+      what: 'instance B to see the change',
+      timeoutMs: 1000,
+    });
+  });
+});
