@@ -26,6 +26,10 @@ async function appFor(
       ? moduleRateLimitApp(where, limits, redisUrl, namespace)
       : throttlerApp(where, limits, redisUrl);
   }
+  if (kind === 'revocation') {
+    const { revocationApp } = await import('./revocation.apps');
+    return revocationApp(last as 'redis' | 'memory', redisUrl, namespace);
+  }
   if (kind === 'users') {
     const { interceptorUsersApp, moduleUsersApp } = await import('./users.apps');
     if (store === 'module') return moduleUsersApp(last === 'l1', redisUrl, namespace);
@@ -57,7 +61,18 @@ async function main(): Promise<void> {
     }
   });
   process.once('SIGTERM', () => void app.close().finally(() => process.exit(0)));
-  tellParent({ type: 'ready', port: address.port });
+  // Routes behind JwtRevocationGuard get this token (any app that can sign one signs it).
+  const token = await bearerToken(app);
+  tellParent({ type: 'ready', port: address.port, token });
+}
+
+async function bearerToken(app: NestExpressApplication): Promise<string | undefined> {
+  const { TokenIssuer } = await import('../../../libs/cache/src');
+  try {
+    return app.get(TokenIssuer).issue({ sub: 'bench-user', ttl: '1h' }).token;
+  } catch {
+    return undefined; // no revocation options: the variant needs no token
+  }
 }
 
 main().catch(failChild);

@@ -40,6 +40,8 @@ interface RunningApp {
   variant: HttpVariant;
   child: BenchChild;
   port: number;
+  /** Sent as `Authorization: Bearer` when the app signed one. */
+  token?: string;
   result: HttpVariantResult;
 }
 
@@ -54,13 +56,16 @@ export async function runHttp(
 ): Promise<HttpVariantResult[]> {
   const apps: RunningApp[] = [];
   const results: HttpVariantResult[] = [];
+  // BENCH_HTTP=revocation,users-module: only the variants whose id starts with one of these.
+  const wanted = process.env.BENCH_HTTP?.split(',').map((s) => s.trim());
+  const variants = HTTP_VARIANTS.filter((v) => !wanted || wanted.some((w) => v.id.startsWith(w)));
   const started = await Promise.allSettled(
-    HTTP_VARIANTS.map((variant) =>
+    variants.map((variant) =>
       BenchChild.start('http/http-app', [variant.id], { BENCH_REDIS_URL: redis.url }),
     ),
   );
   started.forEach((outcome, i) => {
-    const variant = HTTP_VARIANTS[i];
+    const variant = variants[i];
     const result: HttpVariantResult = {
       variant,
       route: { path: variant.route, runs: [] },
@@ -69,7 +74,8 @@ export async function runHttp(
     results.push(result);
     if (outcome.status === 'fulfilled') {
       const { child, ready } = outcome.value;
-      apps.push({ variant, child, port: Number(ready.port), result });
+      const token = typeof ready.token === 'string' ? ready.token : undefined;
+      apps.push({ variant, child, port: Number(ready.port), token, result });
     } else {
       result.error = String(outcome.reason);
     }
@@ -157,6 +163,7 @@ function load(
     connections: http.connections,
     duration: seconds,
     sampleInt: 100,
+    headers: app.token ? { authorization: `Bearer ${app.token}` } : undefined,
     requests: [request],
   });
 }

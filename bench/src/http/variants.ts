@@ -4,7 +4,7 @@ import type { RedisClientKind } from '../infra/round-trips';
 export interface HttpVariant {
   id: string;
   label: string;
-  group: 'rate-limit' | 'users';
+  group: 'rate-limit' | 'users' | 'revocation';
   /** The route with the guard or the cache. */
   route: string;
   /** The same app's route without guard or cache: the baseline. */
@@ -35,6 +35,16 @@ const users = (id: string, label: string, client: HttpVariant['client']): HttpVa
   client,
 });
 
+const revocation = (id: string, label: string, uses: 'redis' | 'memory'): HttpVariant => ({
+  id,
+  label,
+  group: 'revocation',
+  route: '/me',
+  baseline: '/open',
+  uses,
+  client: uses === 'redis' ? 'ioredis' : 'none',
+});
+
 export const HTTP_VARIANTS: readonly HttpVariant[] = [
   rateLimit('module-redis-1', 'this module RateLimitGuard, Redis, 1 limit', 'redis'),
   rateLimit('module-redis-2', 'this module RateLimitGuard, Redis, 2 limits', 'redis'),
@@ -56,4 +66,6 @@ export const HTTP_VARIANTS: readonly HttpVariant[] = [
     '@nestjs/cache-manager CacheInterceptor, in-memory Keyv + Keyv Redis',
     'node-redis',
   ),
+  revocation('revocation-module-redis', 'this module JwtRevocationGuard, Redis', 'redis'),
+  revocation('revocation-module-memory', 'this module JwtRevocationGuard, memory store', 'memory'),
 ];

@@ -43,6 +43,11 @@ export function renderResults(results: BenchResults): string {
         'users',
         "HTTP: cached `GET /users/:id` (vs the same app's uncached `GET /raw/users/:id`)",
       ),
+      http(
+        results,
+        'revocation',
+        'HTTP: `GET /me` behind JwtRevocationGuard (vs the same app\'s unguarded `GET /open`): Redis against the memory store, the ceiling of a local cache of "not revoked" answers',
+      ),
       memory(results),
       coherence(results),
       results.notes.length ? section('Notes', results.notes.map((n) => `- ${n}`).join('\n')) : '',
@@ -160,7 +165,11 @@ function stampedes(results: BenchResults): string {
   );
 }
 
-function http(results: BenchResults, group: 'rate-limit' | 'users', title: string): string {
+function http(
+  results: BenchResults,
+  group: HttpVariantResult['variant']['group'],
+  title: string,
+): string {
   const rows = results.http?.filter((r) => r.variant.group === group);
   if (!rows?.length) return '';
   const rps = (runs: HttpVariantResult['route']['runs']) => runs.map((r) => r.reqPerSec);

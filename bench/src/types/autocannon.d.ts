@@ -8,6 +8,8 @@ declare module 'autocannon' {
       duration?: number;
       /** Sampling interval in ms (default 1000, which also rounds `duration` up to whole seconds). */
       sampleInt?: number;
+      /** Sent with every request. */
+      headers?: Record<string, string>;
       requests?: {
         path?: string;
         method?: string;
