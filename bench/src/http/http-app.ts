@@ -61,18 +61,14 @@ async function main(): Promise<void> {
     }
   });
   process.once('SIGTERM', () => void app.close().finally(() => process.exit(0)));
-  // Routes behind JwtRevocationGuard get this token (any app that can sign one signs it).
-  const token = await bearerToken(app);
+  // Routes behind JwtRevocationGuard get a token signed by the app.
+  const token = variant.startsWith('revocation-') ? await bearerToken(app) : undefined;
   tellParent({ type: 'ready', port: address.port, token });
 }
 
-async function bearerToken(app: NestExpressApplication): Promise<string | undefined> {
+async function bearerToken(app: NestExpressApplication): Promise<string> {
   const { TokenIssuer } = await import('../../../libs/cache/src');
-  try {
-    return app.get(TokenIssuer).issue({ sub: 'bench-user', ttl: '1h' }).token;
-  } catch {
-    return undefined; // no revocation options: the variant needs no token
-  }
+  return app.get(TokenIssuer).issue({ sub: 'bench-user', ttl: '1h' }).token;
 }
 
 main().catch(failChild);
