@@ -26,6 +26,10 @@ async function appFor(
       ? moduleRateLimitApp(where, limits, redisUrl, namespace)
       : throttlerApp(where, limits, redisUrl);
   }
+  if (kind === 'nest') {
+    const { admitAllApp } = await import('./rate-limit.apps');
+    return admitAllApp();
+  }
   if (kind === 'revocation') {
     const { revocationApp } = await import('./revocation.apps');
     return revocationApp(last as 'redis' | 'memory', redisUrl, namespace);

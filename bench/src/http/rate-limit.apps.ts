@@ -1,4 +1,13 @@
-import { Controller, Get, Module, UseGuards, type DynamicModule, type Type } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  UseGuards,
+  type CanActivate,
+  type DynamicModule,
+  type Type,
+} from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { Redis } from 'ioredis';
@@ -77,4 +86,19 @@ export function throttlerApp(
     ],
     controllers: [pingController(ThrottlerGuard)],
   };
+}
+
+/** A guard that admits every request: what any guard costs in Nest before it does anything. */
+@Injectable()
+class AdmitAllGuard implements CanActivate {
+  canActivate(): boolean {
+    return true;
+  }
+}
+
+/** The floor of every guard variant: `AdmitAllGuard` on the same routes. */
+export function admitAllApp(): DynamicModule {
+  @Module({})
+  class AdmitAllApp {}
+  return { module: AdmitAllApp, controllers: [pingController(AdmitAllGuard)] };
 }

@@ -50,6 +50,11 @@ export const HTTP_VARIANTS: readonly HttpVariant[] = [
   rateLimit('module-redis-2', 'this module RateLimitGuard, Redis, 2 limits', 'redis'),
   rateLimit('module-memory-1', 'this module RateLimitGuard, memory, 1 limit', 'memory'),
   rateLimit('module-memory-2', 'this module RateLimitGuard, memory, 2 limits', 'memory'),
+  rateLimit(
+    'nest-admit-all',
+    "a guard that admits every request (Nest's guard step alone)",
+    'memory',
+  ),
   rateLimit('throttler-redis-1', '@nestjs/throttler + @nest-lab Redis storage, 1 limit', 'redis'),
   rateLimit('throttler-redis-2', '@nestjs/throttler + @nest-lab Redis storage, 2 limits', 'redis'),
   rateLimit('throttler-memory-1', '@nestjs/throttler in-memory storage, 1 limit', 'memory'),
