@@ -63,7 +63,7 @@ export function createRedisConnection(options: ResolvedRedisOptions): RedisConne
   return { client, owned, circuit, reads: { client: reader, circuit: readCircuit } };
 }
 
-/** Batches a tick's writes into one syscall on a standalone or Sentinel client. */
+/** Batches the writes of one event-loop pass on a standalone or Sentinel client. */
 function coalesce(client: Redis | Cluster): (() => void) | undefined {
   return (client as Cluster).isCluster ? undefined : new WriteCoalescer(client as Redis).hold;
 }
