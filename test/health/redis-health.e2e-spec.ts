@@ -9,7 +9,7 @@ import {
   type RedisSentinel,
   type RedisServer,
 } from '../harness';
-import { CACHE_REDIS_CONNECTION, CacheService, type RedisConnection } from '@app/cache';
+import { CACHE_REDIS_CONNECTION, CacheService, CacheStore, type RedisConnection } from '@app/cache';
 import { HEALTH_TIMEOUT_MS, healthApp } from './health-app';
 
 // Generous: this bounds a hang, it does not measure speed (the machine is shared and noisy).
@@ -83,6 +83,13 @@ describe('RedisHealthIndicator on a standalone Redis', () => {
 
   it("reports down at once when the module's own calls found Redis silent", async () => {
     const { circuit } = app.get<RedisConnection>(CACHE_REDIS_CONNECTION).reads;
+    // Reads skip Redis for a second after a write outage (the previous spec stopped the server):
+    // wait until they reach it again, or the read below would never ask the paused server.
+    const store = app.get<CacheStore>(CacheStore);
+    await waitUntil(async () => store.readable !== false, {
+      what: 'cache reads to reach Redis again',
+      timeoutMs: 5000,
+    });
     await server.pause();
     paused = true;
     // A cache read gives up after commandTimeout (2 s here) and opens the circuit.
