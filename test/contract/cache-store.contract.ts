@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CacheStore, StoredEntry } from '@app/cache';
+import { waitUntil } from '../harness';
 
 /** Makes a store over the given namespace; stores made with one namespace share their data. */
 export type StoreFactory = (namespace: string) => Promise<CacheStore> | CacheStore;
@@ -7,6 +8,8 @@ export type StoreFactory = (namespace: string) => Promise<CacheStore> | CacheSto
 interface ContractOptions {
   /** Whether the store keeps Buffers (binary serializers) rather than strings. */
   binary?: boolean;
+  /** Whether the store answers `peek` (in-process stores). */
+  peeks?: boolean;
 }
 
 let sequence = 0;
@@ -83,6 +86,29 @@ export function describeCacheStoreContract(
       await sleep(80);
       expect(await store.get('short')).toBeUndefined();
     });
+
+    if (options.peeks) {
+      it('peeks at fresh entries only, and leaves a stale one to get within its keep time', async () => {
+        // An L1 tier fills once its bus is subscribed: wait for that with another key.
+        await store.set([{ key: 'w', entry: entry('W'), keepFor: 60_000 }]);
+        await waitUntil(
+          async () => {
+            await store.get('w');
+            return store.peek!('w') !== undefined;
+          },
+          { what: 'reads to fill the store peek answers from', timeoutMs: 3000 },
+        );
+        const now = Date.now();
+        await store.set([
+          { key: 'p', entry: entry('P', { freshUntil: now + 150 }), keepFor: 60_000 },
+        ]);
+        await store.get('p');
+        expect(text(store.peek!('p')?.payload)).toBe('P');
+        await sleep(now + 170 - Date.now());
+        expect(store.peek!('p')).toBeUndefined();
+        expect(text((await store.get('p'))?.payload)).toBe('P');
+      });
+    }
 
     it('deletes keys', async () => {
       await store.set([

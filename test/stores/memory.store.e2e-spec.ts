@@ -3,13 +3,17 @@ import { describeCacheStoreContract } from '../contract/cache-store.contract';
 
 // Each memory store is its own world: namespaces need no prefix.
 const shared = new Map<string, MemoryStore>();
-describeCacheStoreContract('memory', (namespace) => {
-  const existing = shared.get(namespace);
-  if (existing) return existing;
-  const store = new MemoryStore(10_000);
-  shared.set(namespace, store);
-  return store;
-});
+describeCacheStoreContract(
+  'memory',
+  (namespace) => {
+    const existing = shared.get(namespace);
+    if (existing) return existing;
+    const store = new MemoryStore(10_000);
+    shared.set(namespace, store);
+    return store;
+  },
+  { peeks: true },
+);
 
 describe('MemoryStore bounds', () => {
   it('keeps at most maxEntries, dropping the least recently used', async () => {

@@ -348,7 +348,7 @@ export class CacheService implements OnApplicationShutdown {
   private peekFresh(key: string): unknown {
     if (this.store.peek === undefined || this.journal.size > 0) return FAILED;
     const entry = this.store.peek(key);
-    if (entry === undefined || entry.freshUntil <= Date.now()) return FAILED;
+    if (entry === undefined) return FAILED;
     const value = this.decode(key, entry);
     if (value !== FAILED) this.counters.hits++;
     return value;

@@ -78,7 +78,9 @@ export class RedisCircuit {
 
   /** Whether the circuit is open, or closed less than `ms` ago. */
   openWithin(ms: number): boolean {
-    return this.openedAt !== undefined || Date.now() - this.closedAt < ms;
+    if (this.openedAt !== undefined) return true;
+    // Never opened: no clock read (this runs on every L1 hit).
+    return this.closedAt !== Number.NEGATIVE_INFINITY && Date.now() - this.closedAt < ms;
   }
 
   /**

@@ -43,8 +43,9 @@ export interface CacheStore {
    */
   get(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined>;
   /**
-   * The entry at `key` if the store can answer without waiting (an in-process tier), else
-   * `undefined`: the caller then reads it with {@link get}. Lets a hit skip the asynchronous path.
+   * The entry at `key` if it is fresh and the store can answer without waiting (an in-process
+   * tier), else `undefined`: the caller then reads it with {@link get}. Lets a hit skip the
+   * asynchronous path.
    */
   peek?(key: string): StoredEntry | undefined;
   /** Reads many entries in one round trip, in order. */

@@ -28,7 +28,9 @@ export class MemoryStore implements CacheStore {
   constructor(private readonly maxEntries: number) {}
 
   peek(key: string): StoredEntry | undefined {
-    return this.read(key, Date.now());
+    const now = Date.now();
+    const entry = this.read(key, now);
+    return entry && entry.freshUntil > now ? entry : undefined;
   }
 
   async get(key: string): Promise<StoredEntry | undefined> {

@@ -23,6 +23,7 @@ export class TieredStore implements CacheStore, InvalidationListener {
     this.bus = connectBus(this);
   }
 
+  /** L1 holds fresh entries only: it drops each one when its freshness ends, if not before. */
   peek(key: string): StoredEntry | undefined {
     return this.l1Usable() ? this.l1.get(key, Date.now()) : undefined;
   }
