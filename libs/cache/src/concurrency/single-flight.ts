@@ -8,7 +8,17 @@ export class SingleFlight<T = unknown> {
   run(key: string, work: () => Promise<T>): Promise<T> {
     const running = this.inFlight.get(key);
     if (running) return running;
-    const started = work().finally(() => this.inFlight.delete(key));
+    // then(a, b) rather than finally(): two promise hops fewer on every call.
+    const started = work().then(
+      (value) => {
+        this.inFlight.delete(key);
+        return value;
+      },
+      (error: unknown) => {
+        this.inFlight.delete(key);
+        throw error;
+      },
+    );
     this.inFlight.set(key, started);
     return started;
   }
