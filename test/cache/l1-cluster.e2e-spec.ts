@@ -4,6 +4,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { uniqueNamespace } from '../contract/cache-store.contract';
 import { startCluster, waitUntil, type RedisCluster } from '../harness';
 import { cacheApp } from '../support/cache-app';
+import { L1_CHANGES } from './l1-changes';
 import { describeCacheService } from './cache-service.behaviour';
 
 let cluster: RedisCluster;
@@ -15,6 +16,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
+
+/** Reads `key` until the read is served from L1 (the bus is subscribed and the read filled it). */
+async function inL1({ cache, store }: { cache: CacheService; store: CacheStore }, key: string) {
+  await waitUntil(
+    async () => {
+      await cache.get(key);
+      return store.peek?.(key) !== undefined;
+    },
+    { what: `${key} to be in L1`, timeoutMs: 5000 },
+  );
+}
 
 describeCacheService('a Redis Cluster with L1', () => ({
   redis: { cluster: { nodes: cluster.startupNodes } },
@@ -46,17 +58,6 @@ describe('L1 on a Redis Cluster', () => {
     return { cache, store: app.get<CacheStore>(CacheStore) };
   }
 
-  /** Reads `key` until the read is served from L1 (the bus is subscribed and the read filled it). */
-  async function inL1({ cache, store }: { cache: CacheService; store: CacheStore }, key: string) {
-    await waitUntil(
-      async () => {
-        await cache.get(key);
-        return store.peek?.(key) !== undefined;
-      },
-      { what: `${key} to be in L1`, timeoutMs: 5000 },
-    );
-  }
-
   /** Calls per command summed over the running nodes. */
   async function commandStats(): Promise<Record<string, number>> {
     const total: Record<string, number> = {};
@@ -68,23 +69,20 @@ describe('L1 on a Redis Cluster', () => {
     return total;
   }
 
-  it.each([
-    ['set', (cache: CacheService) => cache.set('k', 'new'), 'new'],
-    ['del', (cache: CacheService) => cache.del('k'), undefined],
-    ['invalidateTags', (cache: CacheService) => cache.invalidateTags(['t']), undefined],
-    ['deleteByPattern', (cache: CacheService) => cache.deleteByPattern('k*'), undefined],
-    ['clear', (cache: CacheService) => cache.clear(), undefined],
-  ])('drops the entry on another instance after %s', async (_name, change, expected) => {
-    const a = await instance();
-    const b = await instance();
-    await a.cache.set('k', 'old', { tags: ['t'] });
-    await inL1(b, 'k');
-    await change(a.cache);
-    await waitUntil(async () => (await b.cache.get('k')) === expected, {
-      what: 'instance B to see the change',
-      timeoutMs: 1000,
-    });
-  });
+  it.each(L1_CHANGES)(
+    'drops the entry on another instance after %s',
+    async (_name, change, expected) => {
+      const a = await instance();
+      const b = await instance();
+      await a.cache.set('k', 'old', { tags: ['t'] });
+      await inL1(b, 'k');
+      await change(a.cache);
+      await waitUntil(async () => (await b.cache.get('k')) === expected, {
+        what: 'instance B to see the change',
+        timeoutMs: 1000,
+      });
+    },
+  );
 
   it('publishes with SPUBLISH to the shard of the channel, never with a broadcast PUBLISH', async () => {
     const a = await instance();
@@ -195,13 +193,7 @@ describe('L1 on a Redis Cluster without sharded pub/sub', () => {
       }),
     );
     await a.cache.set('k', 'old');
-    await waitUntil(
-      async () => {
-        await b.cache.get('k');
-        return b.store.peek?.('k') !== undefined;
-      },
-      { what: 'k to be in L1 of instance B', timeoutMs: 5000 },
-    );
+    await inL1(b, 'k');
     await a.cache.set('k', 'new');
     await waitUntil(async () => (await b.cache.get('k')) === 'new', {
       what: 'instance B to see the change',

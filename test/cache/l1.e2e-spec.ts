@@ -11,6 +11,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { describeCacheStoreContract, uniqueNamespace } from '../contract/cache-store.contract';
 import { startRedis, waitUntil, type RedisServer } from '../harness';
 import { cacheApp } from '../support/cache-app';
+import { L1_CHANGES } from './l1-changes';
 import { describeCacheService } from './cache-service.behaviour';
 
 let server: RedisServer;
@@ -113,23 +114,20 @@ describe('the L1 tier', () => {
     expect(cache.stats().hits).toBe(before + 2);
   });
 
-  it.each([
-    ['set', (cache: CacheService) => cache.set('k', 'new'), 'new'],
-    ['del', (cache: CacheService) => cache.del('k'), undefined],
-    ['invalidateTags', (cache: CacheService) => cache.invalidateTags(['t']), undefined],
-    ['deleteByPattern', (cache: CacheService) => cache.deleteByPattern('k*'), undefined],
-    ['clear', (cache: CacheService) => cache.clear(), undefined],
-  ])('drops the entry on another instance after %s', async (_name, change, expected) => {
-    const a = await instance();
-    const b = await instance();
-    await a.set('k', 'old', { tags: ['t'] });
-    await servedFromL1(b, 'k');
-    await change(a);
-    await waitUntil(async () => (await b.get('k')) === expected, {
-      what: 'instance B to see the change',
-      timeoutMs: 1000,
-    });
-  });
+  it.each(L1_CHANGES)(
+    'drops the entry on another instance after %s',
+    async (_name, change, expected) => {
+      const a = await instance();
+      const b = await instance();
+      await a.set('k', 'old', { tags: ['t'] });
+      await servedFromL1(b, 'k');
+      await change(a);
+      await waitUntil(async () => (await b.get('k')) === expected, {
+        what: 'instance B to see the change',
+        timeoutMs: 1000,
+      });
+    },
+  );
 
   it('stops trusting L1 when its subscriber connection is lost, so a missed message serves nothing stale', async () => {
     const a = await instance();

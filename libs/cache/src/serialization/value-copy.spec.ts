@@ -1,6 +1,16 @@
 import { JsonSerializer } from './json.serializer';
 import { copyValue, measureCopyable } from './value-copy';
 
+/** One of each mutable type a decoded value can hold. */
+const mutableSample = () => ({
+  list: [{ a: 1 }],
+  when: new Date(0),
+  map: new Map([['k', [1]]]),
+  set: new Set([1]),
+  buffer: Buffer.from('ab'),
+  bytes: new Uint8Array([1]),
+});
+
 describe('copyValue', () => {
   const serializer = new JsonSerializer();
 
@@ -25,14 +35,7 @@ describe('copyValue', () => {
   });
 
   it('shares nothing mutable with the original', () => {
-    const original = {
-      list: [{ a: 1 }],
-      when: new Date(0),
-      map: new Map([['k', [1]]]),
-      set: new Set([1]),
-      buffer: Buffer.from('ab'),
-      bytes: new Uint8Array([1]),
-    };
+    const original = mutableSample();
     const copy = copyValue(original);
     copy.list[0].a = 2;
     copy.list.push({ a: 3 });
@@ -42,14 +45,7 @@ describe('copyValue', () => {
     copy.set.add(2);
     copy.buffer[0] = 0;
     copy.bytes[0] = 9;
-    expect(original).toEqual({
-      list: [{ a: 1 }],
-      when: new Date(0),
-      map: new Map([['k', [1]]]),
-      set: new Set([1]),
-      buffer: Buffer.from('ab'),
-      bytes: new Uint8Array([1]),
-    });
+    expect(original).toEqual(mutableSample());
     expect(Buffer.isBuffer(copy.buffer)).toBe(true);
     expect(Buffer.isBuffer(copy.bytes)).toBe(false);
   });
