@@ -242,7 +242,9 @@ async function main(): Promise<void> {
           .map((c) => `${r.scenario}: ${c.figure} ${c.verdict} (${c.measured})`),
       );
       if (misses.length === 0) continue;
-      console.log(`\n${group.name} failed; running it once more`);
+      console.log(
+        `\n${group.name} failed; running it once more. First attempt: ${misses.join('; ')}`,
+      );
       const second = await runGroup(group);
       for (const report of second) {
         report.notes.push(
