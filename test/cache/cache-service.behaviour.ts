@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplicationContext } from '@nestjs/common';
 import { cacheKey, escapePattern, type CacheModuleOptions, type CacheService } from '@app/cache';
 import { uniqueNamespace } from '../contract/cache-store.contract';
+import { waitUntil } from '../harness/wait';
 import { cacheApp } from '../support/cache-app';
 
 /** CacheService behaviour that must hold on every store; `options()` picks the store. */
@@ -103,6 +104,41 @@ export function describeCacheService(name: string, options: () => CacheModuleOpt
         }),
       ).rejects.toThrow('db down');
       await expect(cache.getOrSet('boom', () => 'ok')).resolves.toBe('ok');
+    });
+
+    it('starts a new load for a caller that comes after a delete, and drops the older load', async () => {
+      let db = 'old';
+      const finish: Array<() => void> = [];
+      const loader = () =>
+        new Promise<string>((resolve) => {
+          const seen = db;
+          finish.push(() => resolve(seen));
+        });
+      const before = cache.getOrSet('raced', loader);
+      await waitUntil(async () => finish.length === 1, { what: 'the first load', timeoutMs: 2000 });
+      db = 'new';
+      await cache.del('raced');
+      const after = cache.getOrSet('raced', loader);
+      finish[0]();
+      await expect(before).resolves.toBe('old');
+      // Joining the first load would have handed `after` the value read before the delete.
+      await waitUntil(async () => finish.length === 2, { what: 'a second load', timeoutMs: 2000 });
+      finish[1]();
+      await expect(after).resolves.toBe('new');
+      await expect(cache.get('raced')).resolves.toBe('new');
+    });
+
+    it('does not store a load over a value set while it ran', async () => {
+      let finish: (() => void) | undefined;
+      const loading = cache.getOrSet(
+        'raced',
+        () => new Promise<string>((resolve) => (finish = () => resolve('loaded'))),
+      );
+      await waitUntil(async () => finish !== undefined, { what: 'the load', timeoutMs: 2000 });
+      await cache.set('raced', 'set');
+      finish!();
+      await expect(loading).resolves.toBe('loaded');
+      await expect(cache.get('raced')).resolves.toBe('set');
     });
 
     it('serves an expired value within grace while one caller refreshes it', async () => {

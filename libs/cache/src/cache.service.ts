@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CacheSetOptions, GetOrSetOptions } from './cache-options.interface';
 import { RESOLVED_CACHE_OPTIONS } from './cache.constants';
-import { SingleFlight } from './concurrency/single-flight';
+import { SingleFlight, type Flight } from './concurrency/single-flight';
 import { CacheConfigError, CacheReadSkippedError } from './errors';
 import { parseDuration } from './options/duration';
 import type { ResolvedCacheOptions } from './options/resolve-options';
@@ -164,7 +164,9 @@ export class CacheService implements OnApplicationShutdown {
   ): Promise<T> {
     const hit = this.peekFresh(key);
     if (hit !== FAILED) return Promise.resolve(hit as T);
-    return this.flights.run(key, () => this.resolve(key, loader, options)) as Promise<T>;
+    return this.flights.run(key, (flight) =>
+      this.resolve(key, loader, options, flight),
+    ) as Promise<T>;
   }
 
   /** Stores a value with options already in milliseconds (used by `@CachePut`). */
@@ -213,6 +215,7 @@ export class CacheService implements OnApplicationShutdown {
     key: string,
     loader: () => T | Promise<T>,
     options: ResolvedWriteOptions,
+    flight: Flight,
   ): Promise<T> {
     const entry = await this.read(key, options.tags);
     if (entry !== undefined) {
@@ -230,7 +233,7 @@ export class CacheService implements OnApplicationShutdown {
       }
     }
     this.counters.misses++;
-    return this.loadUnderLock(key, loader, options);
+    return this.loadUnderLock(key, loader, options, flight);
   }
 
   /**
@@ -241,18 +244,19 @@ export class CacheService implements OnApplicationShutdown {
     key: string,
     loader: () => T | Promise<T>,
     options: ResolvedWriteOptions,
+    flight: Flight,
   ): Promise<T> {
     const deadline = Date.now() + this.options.lockTimeout;
     let delay = 5;
     for (;;) {
       const token = await this.takeLock(key);
-      if (token === FAILED) return this.load(key, loader, options);
-      if (token !== undefined) return this.loadLocked(key, token, loader, options);
+      if (token === FAILED) return this.load(key, loader, options, flight);
+      if (token !== undefined) return this.loadLocked(key, token, loader, options, flight);
       await sleep(delay);
       delay = Math.min(delay * 2, MAX_POLL_DELAY_MS);
       const found = await this.readFresh(key, options.tags);
       if (found !== FAILED) return found as T;
-      if (Date.now() >= deadline) return this.load(key, loader, options);
+      if (Date.now() >= deadline) return this.load(key, loader, options, flight);
     }
   }
 
@@ -261,21 +265,24 @@ export class CacheService implements OnApplicationShutdown {
     token: string,
     loader: () => T | Promise<T>,
     options: ResolvedWriteOptions,
+    flight: Flight,
   ): Promise<T> {
     try {
       // Another process may have stored the value between our miss and our lock.
       const found = await this.readFresh(key, options.tags);
       if (found !== FAILED) return found as T;
-      return await this.load(key, loader, options);
+      return await this.load(key, loader, options, flight);
     } finally {
       await this.releaseLock(key, token);
     }
   }
 
+  /** Runs the loader and stores its value, unless a change to the key came meanwhile. */
   private async load<T>(
     key: string,
     loader: () => T | Promise<T>,
     options: ResolvedWriteOptions,
+    flight: Flight,
   ): Promise<T> {
     const startedAt = Date.now();
     let value: T;
@@ -286,8 +293,9 @@ export class CacheService implements OnApplicationShutdown {
       throw error;
     }
     this.counters.loads++;
-    if (value !== undefined && (options.accept === undefined || options.accept(value))) {
-      await this.storeLoaded(key, value, options, startedAt);
+    if (flight.detached || value === undefined) return value;
+    if (options.accept === undefined || options.accept(value)) {
+      await this.storeLoaded(key, value, options, startedAt, false);
     }
     return value;
   }
@@ -298,11 +306,11 @@ export class CacheService implements OnApplicationShutdown {
     options: ResolvedWriteOptions,
   ): void {
     if (this.refreshes.has(key)) return;
-    void this.refreshes.run(key, async () => {
+    void this.refreshes.run(key, async (flight) => {
       const token = await this.takeLock(key);
       if (token === undefined) return; // another process is refreshing it
       try {
-        await this.load(key, loader, options);
+        await this.load(key, loader, options, flight);
       } catch (error) {
         this.logger.debug(`Refreshing "${key}" failed; serving the stale value: ${String(error)}`);
       } finally {
@@ -399,6 +407,7 @@ export class CacheService implements OnApplicationShutdown {
     value: unknown,
     options: ResolvedWriteOptions,
     startedAt: number,
+    change = true,
   ): Promise<void> {
     let write: StoreWrite;
     try {
@@ -410,13 +419,28 @@ export class CacheService implements OnApplicationShutdown {
       );
       return;
     }
-    await this.write([write]);
+    await this.write([write], change);
   }
 
-  private async write(writes: StoreWrite[]): Promise<void> {
+  /** Writes entries; `change` when they come from the caller, not from a load of this service. */
+  private async write(writes: StoreWrite[], change = true): Promise<void> {
     if (writes.length === 0) return;
+    const keys = change ? writes.map((write) => write.key) : undefined;
+    if (keys) this.detachLoads(keys);
     if ((await this.attempt(this.store.set(writes))) !== FAILED)
       this.counters.sets += writes.length;
+    if (keys) this.detachLoads(keys);
+  }
+
+  /**
+   * A change makes the loads in flight for its keys out of date: they must not store what they
+   * loaded, and a caller arriving after the change must not join them. Detached before the change
+   * is applied (so no older load stores over it) and again once it is (a load that started while
+   * it was applied may have read the old entry).
+   */
+  private detachLoads(keys?: readonly string[]): void {
+    this.flights.forget(keys);
+    this.refreshes.forget(keys);
   }
 
   private resolveWrite(options: GetOrSetOptions): ResolvedWriteOptions {
@@ -434,10 +458,13 @@ export class CacheService implements OnApplicationShutdown {
    * wait in the journal (queuing it would let other instances read the old value meanwhile).
    */
   private async evict(eviction: PendingEviction): Promise<void> {
+    const keys = eviction.kind === 'delete' ? eviction.keys : undefined;
+    this.detachLoads(keys);
     if ((await this.attempt(this.apply(eviction))) === FAILED) {
       this.journal.add(eviction);
       this.scheduleReplay();
     }
+    this.detachLoads(keys);
   }
 
   private apply(eviction: PendingEviction): Promise<unknown> {
