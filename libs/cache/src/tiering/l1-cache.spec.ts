@@ -61,6 +61,15 @@ describe('L1Cache', () => {
     expect(cache.size).toBe(10);
   });
 
+  it('never evicts an entry read at least once every maxEntries / 2 - 1 inserts', () => {
+    const cache = l1({ maxEntries: 10 });
+    cache.set('hot', entry('hot'), NOW);
+    for (let i = 0; i < 1000; i++) {
+      cache.set(`cold${i}`, entry(i), NOW);
+      if (i % 4 === 3) expect(cache.get('hot', NOW)).toBeDefined();
+    }
+  });
+
   it('holds at most maxBytes, weighing key, bytes and decoded value', () => {
     const cache = l1({ maxBytes: 10_000, maxEntries: 10_000 });
     for (let i = 0; i < 200; i++) cache.set(`k${i}`, entry({ bio: 'x'.repeat(200) }), NOW);

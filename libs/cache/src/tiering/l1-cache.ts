@@ -54,7 +54,7 @@ export class L1Cache {
     }
     // Nearly LRU: a hit moves its slot to the recent end only once it is in the older half, so a
     // hot entry is not moved on every hit, and still never reaches the evicting end unread.
-    if (this.placements - slot.placedAt > this.slots.size >> 1) {
+    if (this.placements - slot.placedAt > this.moveAfter()) {
       this.slots.delete(key);
       this.slots.set(key, slot);
       slot.placedAt = this.placements++;
@@ -128,6 +128,16 @@ export class L1Cache {
     const { payload, createdAt, freshUntil, tags } = entry;
     const held = { payload, createdAt, freshUntil, tags, decoded: { value } };
     return { held, valueBytes: bytes + decodedBytes };
+  }
+
+  /**
+   * How many placements after a slot make a hit move it. Bound by `maxEntries` alone, a slot can
+   * only be evicted once `maxEntries` slots were placed after it, so half of that is early enough,
+   * and a cache far from full moves nothing. Bound by bytes too, entries of any size can push it
+   * out, so it is half of what is held now.
+   */
+  private moveAfter(): number {
+    return (this.limits.maxBytes > 0 ? this.slots.size : this.limits.maxEntries) >> 1;
   }
 
   private remove(key: string, slot: Slot): void {
