@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     for (let pass = 0; pass < 2; pass++) for (const key of keys) await contender.read(key);
     let cursor = 0;
     let ops = 0;
+    const cpuBefore = process.cpuUsage();
     const start = performance.now();
     const deadline = start + Number(seconds) * 1000;
     const reader = async (): Promise<void> => {
@@ -42,8 +43,9 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: scenario.concurrency }, reader));
     const opsPerSec = (ops / (performance.now() - start)) * 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     console.log(
-      `${contenderId} ${scenario.id}: ${Math.round(opsPerSec)} ops/s, ${loader.calls()} loader calls (incl. the fill)`,
+      `${contenderId} ${scenario.id}: ${Math.round(opsPerSec)} ops/s, ${((cpu.user + cpu.system) / ops).toFixed(1)} µs CPU/op (this process), ${loader.calls()} loader calls (incl. the fill)`,
     );
     // Server-side cost per command: a Lua script costs Redis more than the GET it wraps.
     for (const line of (await redis.info('commandstats')).split('\r\n')) {

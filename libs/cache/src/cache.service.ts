@@ -345,11 +345,10 @@ export class CacheService implements OnApplicationShutdown {
     this.scheduleReplay();
   }
 
-  private async read(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
+  private read(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
     // While evictions wait to be replayed, the store may hold values they would have removed.
-    if (this.journal.size > 0) return undefined;
-    const entry = await this.attempt(this.store.get(key, tags));
-    return entry === FAILED ? undefined : entry;
+    if (this.journal.size > 0) return Promise.resolve(undefined);
+    return this.attempt(this.store.get(key, tags), undefined);
   }
 
   /** A fresh hit the store can give without waiting (an in-process tier), counted; else FAILED. */
@@ -512,26 +511,33 @@ export class CacheService implements OnApplicationShutdown {
     }
   }
 
-  /** Every store call goes through here: a failure is counted, logged once per outage, and swallowed. */
-  private async attempt<T>(call: Promise<T>): Promise<T | Failed> {
-    try {
-      const value = await call;
-      if (this.outageSince !== undefined) this.noteRecovery();
-      // The store answers again: replay now rather than at the next tick of the timer.
-      if (this.journal.size > 0 || this.abandonedLocks.size > 0) void this.replay();
-      return value;
-    } catch (error) {
-      // Skipped on purpose while writes do not reach the store: neither a failure nor a recovery.
-      if (error instanceof CacheReadSkippedError) return FAILED;
-      this.counters.errors++;
-      if (this.outageSince === undefined) {
-        this.outageSince = Date.now();
-        this.logger.warn(
-          `Cache store unavailable; serving without it until it answers again: ${describeError(error)}`,
-        );
-      }
-      return FAILED;
-    }
+  /**
+   * Every store call goes through here: a failure is counted, logged once per outage, and swallowed
+   * (the call settles with `failed`). Not async: a read pays one promise hop here, not three.
+   */
+  private attempt<T, F = Failed>(call: Promise<T>, failed: F): Promise<T | F>;
+  private attempt<T>(call: Promise<T>): Promise<T | Failed>;
+  private attempt<T>(call: Promise<T>, failed: unknown = FAILED): Promise<unknown> {
+    return call.then(
+      (value) => {
+        if (this.outageSince !== undefined) this.noteRecovery();
+        // The store answers again: replay now rather than at the next tick of the timer.
+        if (this.journal.size > 0 || this.abandonedLocks.size > 0) void this.replay();
+        return value;
+      },
+      (error: unknown) => {
+        // Skipped on purpose while writes do not reach the store: neither a failure nor a recovery.
+        if (error instanceof CacheReadSkippedError) return failed;
+        this.counters.errors++;
+        if (this.outageSince === undefined) {
+          this.outageSince = Date.now();
+          this.logger.warn(
+            `Cache store unavailable; serving without it until it answers again: ${describeError(error)}`,
+          );
+        }
+        return failed;
+      },
+    );
   }
 
   private noteRecovery(): void {

@@ -23,24 +23,32 @@ export function cacheableWrapper(
   const ttl = compileDuration(options.ttl, 'ttl', `@Cacheable ${where}`);
   const grace = compileDuration(options.grace, 'grace', `@Cacheable ${where}`);
   const { condition, unless, type } = options;
-  const rebuild = type ? (value: unknown) => rebuildAs(type, value) : (value: unknown) => value;
+  const rebuild = (value: unknown): unknown => rebuildAs(type!, value);
   let warned = false;
-
-  return async function cached(this: unknown, ...args: unknown[]): Promise<unknown> {
-    if (condition && condition(...args) === false) return original.apply(this, args);
-    let key: string;
-    let write: ResolvedWriteOptions;
+  /** The key and write options for `args`, or undefined (warned once) when no key can be built. */
+  const entryFor = (args: unknown[]): { key: string; write: ResolvedWriteOptions } | undefined => {
     try {
-      key = keyOf(args);
-      write = { ttl, grace, tags: tagsOf?.(args) };
+      return { key: keyOf(args), write: { ttl, grace, tags: tagsOf?.(args) } };
     } catch (error) {
       if (!(error instanceof CacheKeyError)) throw error;
       if (!warned) logger.warn(`${where}: ${error.message}; calling it without the cache`);
       warned = true;
-      return original.apply(this, args);
+      return undefined;
     }
-    if (unless) write.accept = (result) => unless(result, ...args) !== true;
-    return rebuild(await cache.getOrLoad(key, () => original.apply(this, args), write));
+  };
+
+  // Not an async function: a hit costs the caller no promise hop beyond the cache's own.
+  return function cached(this: unknown, ...args: unknown[]): Promise<unknown> {
+    try {
+      const entry = condition?.(...args) === false ? undefined : entryFor(args);
+      if (entry === undefined) return Promise.resolve(original.apply(this, args));
+      const { key, write } = entry;
+      if (unless) write.accept = (result) => unless(result, ...args) !== true;
+      const value = cache.getOrLoad(key, () => original.apply(this, args), write);
+      return type ? value.then(rebuild) : value;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }
 
