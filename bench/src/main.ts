@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import * as library from '../../libs/cache/src';
 import { benchConfig } from './config';
 import { HIT_PATH_CONTENDERS, STAMPEDE_CONTENDERS } from './contenders/registry';
+import { CpuPinning } from './infra/cpu-pinning';
 import { runHttp } from './http/http-bench';
 import { BenchRedis } from './infra/redis-server';
 import { countIoredisCommands } from './infra/round-trips';
@@ -81,7 +82,9 @@ async function main(): Promise<void> {
         );
       }
       await phase('http', async () => {
-        results.http = await runHttp(config, redis);
+        const pinning = CpuPinning.detect();
+        results.httpPinning = pinning?.describe() ?? 'not pinned';
+        results.http = await runHttp(config, redis, pinning);
       });
     }
     if (runs('memory')) {

@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import type { BenchConfig } from '../config';
 import { ids } from '../fixtures';
 import { BenchChild } from '../infra/child';
+import { CpuPinning } from '../infra/cpu-pinning';
 import { commandDelta, type BenchRedis } from '../infra/redis-server';
 import { roundTrips } from '../infra/round-trips';
 import { HTTP_VARIANTS, type HttpVariant } from './variants';
@@ -53,12 +54,17 @@ interface RunningApp {
 export async function runHttp(
   config: BenchConfig,
   redis: BenchRedis,
+  pinning = CpuPinning.detect(),
 ): Promise<HttpVariantResult[]> {
   const apps: RunningApp[] = [];
   const results: HttpVariantResult[] = [];
   // BENCH_HTTP=revocation,users-module: only the variants whose id starts with one of these.
   const wanted = process.env.BENCH_HTTP?.split(',').map((s) => s.trim());
   const variants = HTTP_VARIANTS.filter((v) => !wanted || wanted.some((w) => v.id.startsWith(w)));
+  if (pinning) {
+    pinning.pin(process.pid, pinning.loadCpus);
+    pinning.pin(redis.pid, pinning.loadCpus);
+  }
   const started = await Promise.allSettled(
     variants.map((variant) =>
       BenchChild.start('http/http-app', [variant.id], { BENCH_REDIS_URL: redis.url }),
@@ -74,6 +80,7 @@ export async function runHttp(
     results.push(result);
     if (outcome.status === 'fulfilled') {
       const { child, ready } = outcome.value;
+      pinning?.pin(child.pid, pinning.appCpus);
       const token = typeof ready.token === 'string' ? ready.token : undefined;
       apps.push({ variant, child, port: Number(ready.port), token, result });
     } else {
@@ -104,6 +111,8 @@ export async function runHttp(
     }
   } finally {
     await Promise.all(apps.map((app) => app.child.stop()));
+    pinning?.release(process.pid);
+    pinning?.release(redis.pid);
   }
   return results;
 }

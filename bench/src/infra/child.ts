@@ -35,6 +35,10 @@ export class BenchChild {
     return { child: wrapped, ready };
   }
 
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
   send(message: ChildMessage): void {
     this.child.send(message);
   }

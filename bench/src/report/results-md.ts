@@ -81,7 +81,8 @@ function versions({ environment: env }: BenchResults): string {
   );
 }
 
-function method({ config }: BenchResults): string {
+function method(results: BenchResults): string {
+  const { config } = results;
   const m = config.micro;
   const h = config.http;
   return section(
@@ -92,8 +93,8 @@ function method({ config }: BenchResults): string {
       "- Redis commands per operation come from `INFO commandstats` snapshots taken right before and after each slice (the same as a CONFIG RESETSTAT between contenders, without resetting; the bench's own INFO/CONFIG excluded).",
       '- Yardsticks: "ioredis GET + JSON.parse" uses the client\'s defaults (no auto-pipelining) as the issue asks; the auto-pipelined row is shown beside it. This module\'s client does not auto-pipeline: it holds the writes issued during one pass of the event loop\'s I/O phase in the socket (cork) and sends them in one syscall. This module hands every caller its own copy: the memory store decodes the bytes on every hit, L1 decodes once and deep-copies on every hit; so the in-process floors are "Map.get + JSON.parse (own copy)" and the shared-object `Map.get`.',
       '- The module\'s `@Cacheable` coalesces concurrent calls for one key (single flight), and so does @type-cacheable once it has missed: in the "one hot key, 64 in flight" scenario most calls share another\'s read. The distinct-keys scenarios are the per-read cost.',
-      `- HTTP: every app runs in its own child process; autocannon (in the parent) sends ${h.connections} connections for ${h.durationS} s per run, ${h.reps} repetition(s), after a ${h.warmupS} s warm-up per route that also fills the caches; \`:id\` routes cycle over ${h.ids} ids so that the requests in flight never share an id; CPU per request is the app process's \`process.cpuUsage()\` delta over the run. Each app serves its guarded/cached route and an unguarded/uncached baseline, measured back to back.`,
-      "- Everything (Redis, apps, load generator) shares this machine's cores, so absolute numbers are low and noisy; the paired ratios are what the figures use.",
+      `- HTTP: every app runs in its own child process; autocannon (in the parent) sends ${h.connections} connections for ${h.durationS} s per run, ${h.reps} repetition(s), after a ${h.warmupS} s warm-up per route that also fills the caches; \`:id\` routes cycle over ${h.ids} ids so that the requests in flight never share an id; CPU per request is the app process's \`process.cpuUsage()\` delta over the run. Each app serves its guarded/cached route and an unguarded/uncached baseline, measured back to back. CPUs: ${results.httpPinning ?? 'not recorded'}; each app gets one core, so its req/s is its CPU cost per request.`,
+      '- Everything (Redis, apps, load generator) runs on this machine, whose speed changes over a run (it is shared: the same route has measured 3,000 and 6,000 req/s an hour apart), so absolute numbers are low and noisy; the paired ratios are what the figures use.',
     ].join('\n'),
   );
 }

@@ -16,6 +16,8 @@ export interface BenchResults {
   stampedeInProcess?: StampedeResult[];
   stampedeAcrossProcesses?: StampedeResult[];
   http?: HttpVariantResult[];
+  /** How the HTTP apps and the load generator shared the CPUs. */
+  httpPinning?: string;
   memory?: MemoryResults;
   coherence?: CoherenceResult[];
   /** What was left out or went wrong, for the reader. */
