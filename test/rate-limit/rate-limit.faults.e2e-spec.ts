@@ -2,7 +2,10 @@ import { Controller, Get, Logger } from '@nestjs/common';
 import {
   CACHE_REDIS_CONNECTION,
   RATE_LIMIT_UNAVAILABLE_MESSAGE,
+  RateLimitService,
   type RateLimitOptions,
+  type RateLimitOutcome,
+  type RateLimitSettings,
   type RedisConnection,
 } from '@app/cache';
 import { uniqueNamespace } from '../contract/cache-store.contract';
@@ -119,6 +122,37 @@ describe('RateLimitGuard when Redis fails', () => {
     await server.pause();
     expect(await timedStatuses(3)).toEqual([200, 200, 429]);
     expect(failures()).toHaveLength(3);
+  });
+
+  it("with unanswered: 'refuse', a hit Redis did not answer in time is counted in memory and refused", async () => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    await open('local', 100);
+    const limiter = app.app.get(RateLimitService);
+    const rules = [{ name: 'login', limit: 3, window: 30_000, blockFor: 0 }];
+    const settings: RateLimitSettings = {
+      algorithm: 'sliding-window',
+      onStoreFailure: 'local',
+      unanswered: 'refuse',
+    };
+    const admitted = (outcomes: RateLimitOutcome[]) =>
+      outcomes.filter((o) => o.status === 'decided' && o.decision.allowed).length;
+    await server.pause();
+    // A burst sent to a frozen Redis: every hit times out. Decided in memory, 3 would pass.
+    const burst = await Promise.all(
+      Array.from({ length: 10 }, () => limiter.hit('key:burst', rules, settings)),
+    );
+    expect(admitted(burst)).toBe(0);
+    const refused = burst[0];
+    expect(refused.status === 'decided' && refused.decision.retryAfterMs).toBe(1000);
+    // Hits refused at once while the circuit is open find the budget used by the unanswered ones.
+    expect(admitted([await limiter.hit('key:burst', rules, settings)])).toBe(0);
+    // Without the setting, the same burst is decided in memory.
+    const local = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        limiter.hit('key:other', rules, { ...settings, unanswered: 'local' }),
+      ),
+    );
+    expect(admitted(local)).toBe(3);
   });
 
   it("'open' admits every request while Redis is stopped or frozen", async () => {

@@ -31,7 +31,8 @@ export const LOGIN_LIMIT_NAME = 'login';
  * Limits login attempts per pair of client IP and email (`LOGIN_RATE_LIMIT`), on top of the
  * global per-IP limit that `RateLimitGuard` applies to the route. It counts through the library's
  * `RateLimitService`, so the budget lives in the same store (shared over Redis by every instance)
- * and a store outage is handled the same way.
+ * and a store outage is handled the same way, except that an attempt Redis did not answer in time
+ * is refused (`unanswered: 'refuse'`).
  *
  * Why not `@RateLimit({ keyBy })` on the route: a decorator's limits are fixed when the class is
  * defined, before the environment is read, and they replace the global limit instead of adding to
@@ -52,6 +53,9 @@ export class LoginRateLimitGuard implements CanActivate {
     this.settings = {
       algorithm: options.rateLimit?.algorithm ?? 'sliding-window',
       onStoreFailure: options.rateLimit?.onStoreFailure ?? 'local',
+      // A login whose count Redis did not confirm in time is refused: a burst of guesses that
+      // slows Redis down must not earn each instance a budget of its own on top of the shared one.
+      unanswered: 'refuse',
     };
   }
 

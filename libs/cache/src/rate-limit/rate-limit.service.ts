@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { CacheTimeoutError } from '../errors';
 import { CacheEvents } from '../metrics/cache-events';
 import { MemoryRateLimitStore } from './memory-rate-limit.store';
 import type { ResolvedRateLimitOptions, ResolvedRateLimitRule } from './rate-limit.options';
@@ -18,7 +19,19 @@ export type RateLimitOutcome =
 const MAX_EXHAUSTED = 10_000;
 
 /** The settings of a hit that come from the module, not from the route. */
-export type RateLimitSettings = Pick<ResolvedRateLimitOptions, 'algorithm' | 'onStoreFailure'>;
+export type RateLimitSettings = Pick<ResolvedRateLimitOptions, 'algorithm' | 'onStoreFailure'> & {
+  /**
+   * With `onStoreFailure: 'local'`, what a hit gets when it was sent to the store and no answer
+   * came in time (the store may have counted it, and admitted others meanwhile): `'local'`
+   * (default) decides it in memory like any hit made during an outage; `'refuse'` counts it in
+   * memory and refuses it, so a burst that outlasts `commandTimeout` is never admitted beyond what
+   * the store itself admitted. Meant for limits that guard against guessing (logins).
+   */
+  unanswered?: 'local' | 'refuse';
+};
+
+/** Retry-After of a hit refused because the store did not answer it: the store is probed every 200 ms. */
+const UNANSWERED_RETRY_MS = 1000;
 
 /**
  * Counts hits in the module's store and is the one place that decides what a store failure means
@@ -67,6 +80,13 @@ export class RateLimitService {
       decision =
         this.stillExhausted(tracker, rules) ??
         (await this.local.hit(tracker, rules, settings.algorithm));
+      if (
+        decision.allowed &&
+        settings.unanswered === 'refuse' &&
+        error instanceof CacheTimeoutError
+      ) {
+        decision = refusal(rules, UNANSWERED_RETRY_MS);
+      }
     }
     this.report(tracker, decision);
     return { status: 'decided', decision };
@@ -96,12 +116,7 @@ export class RateLimitService {
   ): RateLimitDecision | undefined {
     const until = this.exhausted.get(exhaustionKey(tracker, rules));
     const waitMs = until === undefined ? 0 : until - Date.now();
-    if (waitMs <= 0) return undefined;
-    return {
-      allowed: false,
-      retryAfterMs: waitMs,
-      limits: rules.map((rule) => ({ rule, remaining: 0, resetMs: waitMs })),
-    };
+    return waitMs > 0 ? refusal(rules, waitMs) : undefined;
   }
 
   private noteFailure(error: unknown, mode: RateLimitSettings['onStoreFailure']): void {
@@ -136,6 +151,14 @@ export class RateLimitService {
       }
     }
   }
+}
+
+function refusal(rules: readonly ResolvedRateLimitRule[], waitMs: number): RateLimitDecision {
+  return {
+    allowed: false,
+    retryAfterMs: waitMs,
+    limits: rules.map((rule) => ({ rule, remaining: 0, resetMs: waitMs })),
+  };
 }
 
 function exhaustionKey(tracker: string, rules: readonly ResolvedRateLimitRule[]): string {
