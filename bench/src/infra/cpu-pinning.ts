@@ -3,9 +3,10 @@ import { availableParallelism } from 'node:os';
 
 /**
  * Splits this machine's CPUs between the HTTP apps and everything else (autocannon, Redis) with
- * `taskset`, so that an app never waits for a core the load generator holds. On the 2-core
- * machine the apps get CPU 1 and the rest CPU 0: unpinned, the paired ratios of one run spread
- * from 0.4x to 1.2x; pinned, within about ±10%.
+ * `taskset`, so that an app never waits for a core the load generator holds, and each app's req/s
+ * follows its own CPU cost. In a short run of one variant the spread of the paired ratio narrowed
+ * from 0.50–0.89x unpinned to 0.73–1.00x pinned; over a full run the shared machine's own changes
+ * of speed still widen it.
  *
  * `BENCH_PIN=0` turns it off; it is off where `taskset` is missing or there is a single CPU.
  */
@@ -32,9 +33,9 @@ export class CpuPinning {
     return new CpuPinning(String(last), load, `0-${last}`);
   }
 
-  /** Runs `pid` on `cpus` only. */
+  /** Runs `pid`, every thread of it (V8's GC helpers, libuv's pool), on `cpus` only. */
   pin(pid: number, cpus: string): void {
-    execFileSync('taskset', ['-pc', cpus, String(pid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-a', '-pc', cpus, String(pid)], { stdio: 'ignore' });
   }
 
   /** Lets `pid` run on every CPU again. */
