@@ -82,11 +82,12 @@ describe('RedisHealthIndicator on a standalone Redis', () => {
   });
 
   it("reports down at once when the module's own calls found Redis silent", async () => {
-    const { circuit } = app.get<RedisConnection>(CACHE_REDIS_CONNECTION).reads;
-    // Reads skip Redis for a second after a write outage (the previous spec stopped the server):
-    // wait until they reach it again, or the read below would never ask the paused server.
+    const { circuit, client: reader } = app.get<RedisConnection>(CACHE_REDIS_CONNECTION).reads;
+    // Reads skip Redis for a second after a write outage (the previous spec stopped the server),
+    // and the read connection reconnects on its own backoff, after the one readiness uses: wait
+    // for both, or the read below would never ask the paused server.
     const store = app.get<CacheStore>(CacheStore);
-    await waitUntil(async () => store.readable !== false, {
+    await waitUntil(async () => store.readable !== false && reader.status === 'ready', {
       what: 'cache reads to reach Redis again',
       timeoutMs: 5000,
     });
