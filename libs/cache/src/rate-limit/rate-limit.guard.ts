@@ -20,7 +20,7 @@ import {
 } from './rate-limit.constants';
 import type { RateLimitMetadata, SkipRateLimitMetadata } from './rate-limit.decorator';
 import { RateLimitException } from './rate-limit.exception';
-import { rateLimitHeaders, setResponseHeader } from './rate-limit.headers';
+import { rateLimitHeaders, rateLimitPolicy, setResponseHeader } from './rate-limit.headers';
 import type {
   RateLimitKeyBy,
   ResolvedRateLimitOptions,
@@ -33,6 +33,8 @@ import { encodeTracker } from './rate-limit.tracker';
 interface RoutePlan {
   limits: ResolvedRateLimitRule[];
   keyBy: RateLimitKeyBy;
+  /** Its `RateLimit-Policy` header: the same on every response. */
+  policy: string;
 }
 
 /** What the guard reads from a request; Express and Fastify both provide `ip`. */
@@ -45,7 +47,7 @@ interface TrackedRequest {
 type Handler = (...args: never[]) => unknown;
 type Controller = abstract new (...args: never[]) => unknown;
 
-const SKIP_ALL: RoutePlan = { limits: [], keyBy: 'ip' };
+const SKIP_ALL: RoutePlan = { limits: [], keyBy: 'ip', policy: '' };
 
 /**
  * Limits HTTP requests per client with the module's `rateLimit` options, overridden by
@@ -90,7 +92,7 @@ export class RateLimitGuard implements CanActivate {
     }
     const { decision } = outcome;
     const response: unknown = context.switchToHttp().getResponse();
-    const headers = rateLimitHeaders(this.settings.headers, decision.limits);
+    const headers = rateLimitHeaders(this.settings.headers, decision.limits, plan.policy);
     for (const [name, value] of Object.entries(headers)) setResponseHeader(response, name, value);
     if (decision.allowed) return true;
     const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
@@ -176,9 +178,11 @@ export class RateLimitGuard implements CanActivate {
           'CacheModule.forRoot({ rateLimit: { limits } }), or @RateLimit() on the route or its controller',
       );
     }
+    const limits = source.limits.filter((rule) => !skipped.has(rule.name));
     return {
-      limits: source.limits.filter((rule) => !skipped.has(rule.name)),
+      limits,
       keyBy: declared?.keyBy ?? moduleLimits?.keyBy ?? 'ip',
+      policy: rateLimitPolicy(limits),
     };
   }
 }

@@ -38,7 +38,7 @@ describe('rateLimitHeaders', () => {
 });
 
 describe('setResponseHeader', () => {
-  it('uses header() (Express, Fastify) and falls back to setHeader() (plain Node)', () => {
+  it("uses Node's setHeader() (Express, plain Node) and falls back to header() (Fastify)", () => {
     const fastify = { header: jest.fn() };
     const node = { setHeader: jest.fn() };
     setResponseHeader(fastify, 'RateLimit', 'x');

@@ -15,13 +15,12 @@ const seconds = (ms: number): number => Math.ceil(ms / 1000);
 export function rateLimitHeaders(
   mode: ResolvedRateLimitOptions['headers'],
   limits: readonly RateLimitState[],
+  policy: string = rateLimitPolicy(limits.map(({ rule }) => rule)),
 ): Record<string, string> {
   const headers: Record<string, string> = {};
   if (mode === false || limits.length === 0) return headers;
   if (mode === 'both' || mode === 'draft') {
-    headers['RateLimit-Policy'] = limits
-      .map(({ rule }) => `"${rule.name}";q=${rule.limit};w=${Math.max(1, seconds(rule.window))}`)
-      .join(', ');
+    headers['RateLimit-Policy'] = policy;
     headers['RateLimit'] = limits
       .map(({ rule, remaining, resetMs }) => `"${rule.name}";r=${remaining};t=${seconds(resetMs)}`)
       .join(', ');
@@ -37,12 +36,25 @@ export function rateLimitHeaders(
   return headers;
 }
 
-/** Sets a header on an Express response or a Fastify reply. */
+/**
+ * The `RateLimit-Policy` value of a set of limits. It depends on the limits only, so a guard
+ * computes it once per route and passes it to {@link rateLimitHeaders}.
+ */
+export function rateLimitPolicy(rules: readonly RateLimitState['rule'][]): string {
+  return rules
+    .map((rule) => `"${rule.name}";q=${rule.limit};w=${Math.max(1, seconds(rule.window))}`)
+    .join(', ');
+}
+
+/**
+ * Sets a header on an Express response (Node's own `setHeader`, without Express's wrapper) or a
+ * Fastify reply (`header`).
+ */
 export function setResponseHeader(response: unknown, name: string, value: string): void {
   const target = response as {
     header?: (name: string, value: string) => unknown;
     setHeader?: (name: string, value: string) => unknown;
   };
-  if (typeof target.header === 'function') target.header(name, value);
-  else target.setHeader?.(name, value);
+  if (typeof target.setHeader === 'function') target.setHeader(name, value);
+  else target.header?.(name, value);
 }

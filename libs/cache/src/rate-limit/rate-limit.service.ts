@@ -97,10 +97,13 @@ export class RateLimitService {
     rules: readonly ResolvedRateLimitRule[],
     decision: RateLimitDecision,
   ): void {
+    let waitMs = decision.allowed ? 0 : decision.retryAfterMs;
+    for (const limit of decision.limits) {
+      if (decision.allowed && limit.remaining === 0) waitMs = Math.max(waitMs, limit.resetMs);
+    }
+    // The common case, on every request: nothing to remember and nothing to forget.
+    if (waitMs <= 0 && this.exhausted.size === 0) return;
     const key = exhaustionKey(tracker, rules);
-    const waitMs = decision.allowed
-      ? Math.max(0, ...decision.limits.filter((l) => l.remaining === 0).map((l) => l.resetMs))
-      : decision.retryAfterMs;
     this.exhausted.delete(key);
     if (waitMs <= 0) return;
     this.exhausted.set(key, Date.now() + waitMs);
