@@ -124,8 +124,9 @@ describe('RateLimitGuard when Redis fails', () => {
     expect(failures()).toHaveLength(3);
   });
 
-  it("with unanswered: 'refuse', a hit Redis did not answer in time is counted in memory and refused", async () => {
+  it("with unanswered: 'refuse', a tracker Redis did not answer in time is refused until Redis decides it again", async () => {
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     await open('local', 100);
     const limiter = app.app.get(RateLimitService);
     const rules = [{ name: 'login', limit: 3, window: 30_000, blockFor: 0 }];
@@ -137,22 +138,27 @@ describe('RateLimitGuard when Redis fails', () => {
     const admitted = (outcomes: RateLimitOutcome[]) =>
       outcomes.filter((o) => o.status === 'decided' && o.decision.allowed).length;
     await server.pause();
-    // A burst sent to a frozen Redis: every hit times out. Decided in memory, 3 would pass.
-    const burst = await Promise.all(
-      Array.from({ length: 10 }, () => limiter.hit('key:burst', rules, settings)),
+    // Two hits sent to a frozen Redis: both time out. Decided in memory, both would pass (the
+    // default, 'local': see "'local' answers within the command timeout" above).
+    const unanswered = await Promise.all(
+      [1, 2].map(() => limiter.hit('key:burst', rules, settings)),
     );
-    expect(admitted(burst)).toBe(0);
-    const refused = burst[0];
-    expect(refused.status === 'decided' && refused.decision.retryAfterMs).toBe(1000);
-    // Hits refused at once while the circuit is open find the budget used by the unanswered ones.
+    expect(admitted(unanswered)).toBe(0);
+    // Refused at once while the circuit is open: the tracker's budget is unknown, so spent (in
+    // memory 1 of 3 would be left).
     expect(admitted([await limiter.hit('key:burst', rules, settings)])).toBe(0);
-    // Without the setting, the same burst is decided in memory.
-    const local = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        limiter.hit('key:other', rules, { ...settings, unanswered: 'local' }),
-      ),
-    );
-    expect(admitted(local)).toBe(3);
+    // Another tracker, never sent to Redis, is decided in memory as in any outage.
+    expect(admitted([await limiter.hit('key:fresh', rules, settings)])).toBe(1);
+
+    // Redis ran the two hits when it resumed: they were counted there.
+    await server.resume();
+    const { circuit } = app.app.get<RedisConnection>(CACHE_REDIS_CONNECTION);
+    await waitUntil(async () => !circuit.isOpen, { what: 'the circuit to close', timeoutMs: 3000 });
+    const failed = failures().length;
+    const after = await limiter.hit('key:burst', rules, settings);
+    expect(failures()).toHaveLength(failed); // decided by Redis
+    expect(admitted([after])).toBe(1);
+    expect(after.status === 'decided' && after.decision.limits[0].remaining).toBe(0);
   });
 
   it("'open' admits every request while Redis is stopped or frozen", async () => {

@@ -23,9 +23,10 @@ export type RateLimitSettings = Pick<ResolvedRateLimitOptions, 'algorithm' | 'on
   /**
    * With `onStoreFailure: 'local'`, what a hit gets when it was sent to the store and no answer
    * came in time (the store may have counted it, and admitted others meanwhile): `'local'`
-   * (default) decides it in memory like any hit made during an outage; `'refuse'` counts it in
-   * memory and refuses it, so a burst that outlasts `commandTimeout` is never admitted beyond what
-   * the store itself admitted. Meant for limits that guard against guessing (logins).
+   * (default) decides it in memory like any hit made during an outage; `'refuse'` refuses it and
+   * every later hit of its tracker until the store decides that tracker again (at most the longest
+   * window), so a burst that outlasts `commandTimeout` is never admitted beyond what the store
+   * itself admitted. Meant for limits that guard against guessing (logins).
    */
   unanswered?: 'local' | 'refuse';
 };
@@ -80,12 +81,12 @@ export class RateLimitService {
       decision =
         this.stillExhausted(tracker, rules) ??
         (await this.local.hit(tracker, rules, settings.algorithm));
-      if (
-        decision.allowed &&
-        settings.unanswered === 'refuse' &&
-        error instanceof CacheTimeoutError
-      ) {
-        decision = refusal(rules, UNANSWERED_RETRY_MS);
+      if (settings.unanswered === 'refuse' && error instanceof CacheTimeoutError) {
+        // The store may have counted this hit and admitted others: until it decides this tracker
+        // again, its budget is unknown, so it is treated as spent (a later answer clears it).
+        const windowMs = Math.max(...rules.map((rule) => rule.window));
+        this.markExhausted(exhaustionKey(tracker, rules), windowMs);
+        if (decision.allowed) decision = refusal(rules, UNANSWERED_RETRY_MS);
       }
     }
     this.report(tracker, decision);
@@ -105,7 +106,10 @@ export class RateLimitService {
     if (waitMs <= 0 && this.exhausted.size === 0) return;
     const key = exhaustionKey(tracker, rules);
     this.exhausted.delete(key);
-    if (waitMs <= 0) return;
+    if (waitMs > 0) this.markExhausted(key, waitMs);
+  }
+
+  private markExhausted(key: string, waitMs: number): void {
     this.exhausted.set(key, Date.now() + waitMs);
     if (this.exhausted.size > MAX_EXHAUSTED) {
       this.exhausted.delete(this.exhausted.keys().next().value as string);
