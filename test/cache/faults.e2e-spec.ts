@@ -176,6 +176,8 @@ describe('CacheService when Redis misbehaves', () => {
       /unavailable/.test(String(message)),
     );
     expect(outageWarnings).toHaveLength(1);
+    // A failed read is a plain miss: nothing else is logged (no entry is "undecodable").
+    expect(warn).toHaveBeenCalledTimes(1);
     expect(cache.stats().errors).toBeGreaterThanOrEqual(20);
   });
 

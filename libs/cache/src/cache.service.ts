@@ -348,7 +348,7 @@ export class CacheService implements OnApplicationShutdown {
   private read(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
     // While evictions wait to be replayed, the store may hold values they would have removed.
     if (this.journal.size > 0) return Promise.resolve(undefined);
-    return this.attempt(this.store.get(key, tags), undefined);
+    return this.settle(this.store.get(key, tags), undefined);
   }
 
   /** A fresh hit the store can give without waiting (an in-process tier), counted; else FAILED. */
@@ -511,13 +511,16 @@ export class CacheService implements OnApplicationShutdown {
     }
   }
 
+  /** Every store call goes through here: a failure is counted, logged once per outage, and swallowed. */
+  private attempt<T>(call: Promise<T>): Promise<T | Failed> {
+    return this.settle(call, FAILED);
+  }
+
   /**
-   * Every store call goes through here: a failure is counted, logged once per outage, and swallowed
-   * (the call settles with `failed`). Not async: a read pays one promise hop here, not three.
+   * {@link attempt}, settling with `failed` when the call fails. Not async: a read pays one promise
+   * hop here, not three. (`failed` has no default: `undefined` is a value callers pass.)
    */
-  private attempt<T, F = Failed>(call: Promise<T>, failed: F): Promise<T | F>;
-  private attempt<T>(call: Promise<T>): Promise<T | Failed>;
-  private attempt<T>(call: Promise<T>, failed: unknown = FAILED): Promise<unknown> {
+  private settle<T, F>(call: Promise<T>, failed: F): Promise<T | F> {
     return call.then(
       (value) => {
         if (this.outageSince !== undefined) this.noteRecovery();
