@@ -119,7 +119,8 @@ export class CacheService implements OnApplicationShutdown {
   /** Stores `value` at `key`. Storing `undefined` deletes the key: a miss already means undefined. */
   async set<T>(key: string, value: T, options: CacheSetOptions = {}): Promise<void> {
     if (value === undefined) return this.del(key);
-    await this.write([this.toWrite(key, value, this.resolveWrite(options), Date.now())]);
+    const write = this.toWrite(key, value, this.resolveWrite(options), Date.now());
+    await this.changing([key], () => this.write([write]));
   }
 
   /** Stores many entries in one round trip. */
@@ -131,7 +132,13 @@ export class CacheService implements OnApplicationShutdown {
       if (value === undefined) removed.push(key);
       else writes.push(this.toWrite(key, value, this.resolveWrite(options), now));
     }
-    await Promise.all([this.write(writes), removed.length > 0 ? this.del(removed) : undefined]);
+    await Promise.all([
+      this.changing(
+        writes.map((write) => write.key),
+        () => this.write(writes),
+      ),
+      removed.length > 0 ? this.del(removed) : undefined,
+    ]);
   }
 
   /** Removes one key or many. */
@@ -171,7 +178,8 @@ export class CacheService implements OnApplicationShutdown {
 
   /** Stores a value with options already in milliseconds (used by `@CachePut`). */
   async put(key: string, value: unknown, options: ResolvedWriteOptions): Promise<void> {
-    if (value !== undefined) await this.storeLoaded(key, value, options, Date.now());
+    if (value === undefined) return;
+    await this.changing([key], () => this.storeLoaded(key, value, options, Date.now()));
   }
 
   /** Makes every entry stored with one of `tags` a miss, on every instance sharing the store. */
@@ -295,7 +303,7 @@ export class CacheService implements OnApplicationShutdown {
     this.counters.loads++;
     if (flight.detached || value === undefined) return value;
     if (options.accept === undefined || options.accept(value)) {
-      await this.storeLoaded(key, value, options, startedAt, false);
+      await this.storeLoaded(key, value, options, startedAt);
     }
     return value;
   }
@@ -406,7 +414,6 @@ export class CacheService implements OnApplicationShutdown {
     value: unknown,
     options: ResolvedWriteOptions,
     startedAt: number,
-    change = true,
   ): Promise<void> {
     let write: StoreWrite;
     try {
@@ -418,25 +425,34 @@ export class CacheService implements OnApplicationShutdown {
       );
       return;
     }
-    await this.write([write], change);
+    await this.write([write]);
   }
 
-  /** Writes entries; `change` when they come from the caller, not from a load of this service. */
-  private async write(writes: StoreWrite[], change = true): Promise<void> {
+  private async write(writes: StoreWrite[]): Promise<void> {
     if (writes.length === 0) return;
-    const keys = change ? writes.map((write) => write.key) : undefined;
-    if (keys) this.detachLoads(keys);
     if ((await this.attempt(this.store.set(writes))) !== FAILED)
       this.counters.sets += writes.length;
-    if (keys) this.detachLoads(keys);
   }
 
   /**
-   * A change makes the loads in flight for its keys out of date: they must not store what they
-   * loaded, and a caller arriving after the change must not join them. Detached before the change
-   * is applied (so no older load stores over it) and again once it is (a load that started while
-   * it was applied may have read the old entry).
+   * Applies a change of the caller's to `keys` (every key without them). A change makes the loads
+   * in flight for its keys out of date: they must not store what they loaded, and a caller arriving
+   * after the change must not join them. They are detached before the change is applied (so no
+   * older load stores over it) and again once it is (a load that started while it was applied may
+   * have read the old entry). A load's own store is not a change.
    */
+  private async changing(
+    keys: readonly string[] | undefined,
+    apply: () => Promise<void>,
+  ): Promise<void> {
+    this.detachLoads(keys);
+    try {
+      await apply();
+    } finally {
+      this.detachLoads(keys);
+    }
+  }
+
   private detachLoads(keys?: readonly string[]): void {
     this.flights.forget(keys);
     this.refreshes.forget(keys);
@@ -456,14 +472,14 @@ export class CacheService implements OnApplicationShutdown {
    * Evictions only remove, so they commute: a new one is applied at once even while older ones
    * wait in the journal (queuing it would let other instances read the old value meanwhile).
    */
-  private async evict(eviction: PendingEviction): Promise<void> {
+  private evict(eviction: PendingEviction): Promise<void> {
     const keys = eviction.kind === 'delete' ? eviction.keys : undefined;
-    this.detachLoads(keys);
-    if ((await this.attempt(this.apply(eviction))) === FAILED) {
-      this.journal.add(eviction);
-      this.scheduleReplay();
-    }
-    this.detachLoads(keys);
+    return this.changing(keys, async () => {
+      if ((await this.attempt(this.apply(eviction))) === FAILED) {
+        this.journal.add(eviction);
+        this.scheduleReplay();
+      }
+    });
   }
 
   private apply(eviction: PendingEviction): Promise<unknown> {

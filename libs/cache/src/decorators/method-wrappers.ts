@@ -23,7 +23,7 @@ export function cacheableWrapper(
   const ttl = compileDuration(options.ttl, 'ttl', `@Cacheable ${where}`);
   const grace = compileDuration(options.grace, 'grace', `@Cacheable ${where}`);
   const { condition, unless, type } = options;
-  const rebuild = (value: unknown): unknown => rebuildAs(type!, value);
+  const rebuild = type && ((value: unknown): unknown => rebuildAs(type, value));
   let warned = false;
   /** The key and write options for `args`, or undefined (warned once) when no key can be built. */
   const entryFor = (args: unknown[]): { key: string; write: ResolvedWriteOptions } | undefined => {
@@ -45,7 +45,7 @@ export function cacheableWrapper(
       const { key, write } = entry;
       if (unless) write.accept = (result) => unless(result, ...args) !== true;
       const value = cache.getOrLoad(key, () => original.apply(this, args), write);
-      return type ? value.then(rebuild) : value;
+      return rebuild ? value.then(rebuild) : value;
     } catch (error) {
       return Promise.reject(error);
     }

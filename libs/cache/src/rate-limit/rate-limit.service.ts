@@ -78,15 +78,18 @@ export class RateLimitService {
       const mode = settings.onStoreFailure;
       this.noteFailure(error, mode);
       if (mode !== 'local') return { status: 'unavailable', admit: mode === 'open' };
-      decision =
-        this.stillExhausted(tracker, rules) ??
-        (await this.local.hit(tracker, rules, settings.algorithm));
+      const exhausted = this.stillExhausted(tracker, rules);
       if (settings.unanswered === 'refuse' && error instanceof CacheTimeoutError) {
         // The store may have counted this hit and admitted others: until it decides this tracker
         // again, its budget is unknown, so it is treated as spent (a later answer clears it).
         const windowMs = Math.max(...rules.map((rule) => rule.window));
-        this.markExhausted(exhaustionKey(tracker, rules), windowMs);
-        if (decision.allowed) decision = refusal(rules, UNANSWERED_RETRY_MS);
+        this.markExhausted(
+          exhaustionKey(tracker, rules),
+          Math.max(windowMs, exhausted?.retryAfterMs ?? 0),
+        );
+        decision = exhausted ?? refusal(rules, UNANSWERED_RETRY_MS);
+      } else {
+        decision = exhausted ?? (await this.local.hit(tracker, rules, settings.algorithm));
       }
     }
     this.report(tracker, decision);

@@ -52,8 +52,9 @@ export class L1Cache {
       this.remove(key, slot);
       return undefined;
     }
-    // Nearly LRU: a hit moves its slot to the recent end only once it is in the older half, so a
-    // hot entry is not moved on every hit, and still never reaches the evicting end unread.
+    // Nearly LRU: a hit moves its slot to the recent end only once enough slots were placed after
+    // it (moveAfter), so a hot entry is not moved on every hit, and still never reaches the
+    // evicting end unread.
     if (this.placements - slot.placedAt > this.moveAfter()) {
       this.slots.delete(key);
       this.slots.set(key, slot);
