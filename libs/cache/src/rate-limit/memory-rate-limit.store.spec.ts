@@ -81,8 +81,8 @@ describe('MemoryRateLimitStore', () => {
     for (let i = 0; i < 1000; i++) await store.hit(`t${i}`, [rule(1, 100)], 'sliding-window');
     clock.now += 20_000;
     await store.hit('late', [rule(1, 100)], 'sliding-window');
-    const logs = (store as unknown as { logs: Map<string, unknown> }).logs;
-    expect([...logs.keys()]).toEqual(['late}:default:1:100']);
+    const trackers = (store as unknown as { trackers: Map<string, unknown> }).trackers;
+    expect([...trackers.keys()]).toEqual(['late']);
   });
 
   it('keeps a long log exact while compacting it', async () => {

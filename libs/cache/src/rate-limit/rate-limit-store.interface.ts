@@ -27,12 +27,15 @@ export interface RateLimitDecision {
  * one atomic step, all or nothing: a denied hit counts against none of them.
  */
 export interface RateLimitStore {
-  /** Checks `tracker`'s hit against every rule; counts it against all of them only if all admit. */
+  /**
+   * Checks `tracker`'s hit against every rule; counts it against all of them only if all admit.
+   * A store that decides in memory may answer synchronously; a failure may be thrown or rejected.
+   */
   hit(
     tracker: string,
     rules: readonly ResolvedRateLimitRule[],
     algorithm: RateLimitAlgorithm,
-  ): Promise<RateLimitDecision>;
+  ): RateLimitDecision | Promise<RateLimitDecision>;
 }
 
 /** DI token of the module's rate-limit store (Redis when configured, else memory). */

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { RESOLVED_CACHE_OPTIONS } from '../cache.constants';
+import { isThenable } from '../concurrency/thenable';
 import { CacheConfigError } from '../errors';
 import type { ResolvedCacheOptions } from '../options/resolve-options';
 import {
@@ -26,7 +27,11 @@ import type {
   ResolvedRateLimitOptions,
   ResolvedRateLimitRule,
 } from './rate-limit.options';
-import { RateLimitService, type RateLimitSettings } from './rate-limit.service';
+import {
+  RateLimitService,
+  type RateLimitOutcome,
+  type RateLimitSettings,
+} from './rate-limit.service';
 import { encodeTracker } from './rate-limit.tracker';
 
 /** The limits that apply to one route, worked out once per controller and handler. */
@@ -40,12 +45,19 @@ interface RoutePlan {
 /** What the guard reads from a request; Express and Fastify both provide `ip`. */
 interface TrackedRequest {
   ip?: string;
+  /** Express only: its application, whose `trust proxy` setting `ip` follows. */
+  app?: { get?: (setting: string) => unknown };
   socket?: { remoteAddress?: string };
   user?: { sub?: unknown };
 }
 
 type Handler = (...args: never[]) => unknown;
 type Controller = abstract new (...args: never[]) => unknown;
+
+// An HTTP handler's arguments: what `switchToHttp().getRequest()`/`getResponse()` return, read
+// without the three closures `switchToHttp()` makes on every call.
+const HTTP_REQUEST = 0;
+const HTTP_RESPONSE = 1;
 
 const SKIP_ALL: RoutePlan = { limits: [], keyBy: 'ip', policy: '' };
 
@@ -80,24 +92,13 @@ export class RateLimitGuard implements CanActivate {
     this.settings = { algorithm, onStoreFailure, headers };
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http' || (await this.shouldSkip(context))) return true;
-    const plan = this.planFor(context);
-    if (plan.limits.length === 0) return true;
-    const tracker = trackerKind(plan.keyBy) + encodeTracker(await this.trackerOf(context, plan));
-    const outcome = await this.limiter.hit(tracker, plan.limits, this.settings);
-    if (outcome.status === 'unavailable') {
-      if (outcome.admit) return true;
-      throw new ServiceUnavailableException(RATE_LIMIT_UNAVAILABLE_MESSAGE);
-    }
-    const { decision } = outcome;
-    const response: unknown = context.switchToHttp().getResponse();
-    const headers = rateLimitHeaders(this.settings.headers, decision.limits, plan.policy);
-    for (const [name, value] of Object.entries(headers)) setResponseHeader(response, name, value);
-    if (decision.allowed) return true;
-    const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-    setResponseHeader(response, 'Retry-After', String(retryAfter));
-    return this.throwRateLimited(context, retryAfter);
+  // Synchronous as long as every step is (the memory store): a promise is made only where one
+  // step answers with one (shouldSkip, getTracker, or the store's round trip).
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const skip = this.shouldSkip(context);
+    if (skip === false) return this.limit(context);
+    return Promise.resolve(skip).then((skipped) => skipped || this.limit(context));
   }
 
   /** Extension point: return true to let a request through without counting it. */
@@ -115,17 +116,51 @@ export class RateLimitGuard implements CanActivate {
     keyBy: RateLimitKeyBy,
   ): string | undefined | Promise<string | undefined> {
     if (typeof keyBy === 'function') return keyBy(context);
-    const request = context.switchToHttp().getRequest<TrackedRequest>();
+    const request = context.getArgByIndex<TrackedRequest>(HTTP_REQUEST);
     if (keyBy === 'user') {
       const sub = request.user?.sub;
       return typeof sub === 'string' || typeof sub === 'number' ? String(sub) : undefined;
     }
-    return request.ip ?? request.socket?.remoteAddress;
+    return clientIp(request);
   }
 
   /** Extension point: what a request over its limits gets; by default a 429 {@link RateLimitException}. */
   protected throwRateLimited(_context: ExecutionContext, retryAfter: number): never {
     throw new RateLimitException(retryAfter);
+  }
+
+  private limit(context: ExecutionContext): boolean | Promise<boolean> {
+    const plan = this.planFor(context);
+    if (plan.limits.length === 0) return true;
+    const tracker = this.getTracker(context, plan.keyBy);
+    if (!isThenable(tracker)) return this.count(context, plan, tracker);
+    return Promise.resolve(tracker).then((resolved) => this.count(context, plan, resolved));
+  }
+
+  private count(
+    context: ExecutionContext,
+    plan: RoutePlan,
+    tracker: string | undefined,
+  ): boolean | Promise<boolean> {
+    const key = trackerKind(plan.keyBy) + encodeTracker(this.required(context, plan, tracker));
+    const outcome = this.limiter.check(key, plan.limits, this.settings);
+    if (!isThenable(outcome)) return this.decide(context, plan, outcome);
+    return Promise.resolve(outcome).then((settled) => this.decide(context, plan, settled));
+  }
+
+  private decide(context: ExecutionContext, plan: RoutePlan, outcome: RateLimitOutcome): boolean {
+    if (outcome.status === 'unavailable') {
+      if (outcome.admit) return true;
+      throw new ServiceUnavailableException(RATE_LIMIT_UNAVAILABLE_MESSAGE);
+    }
+    const { decision } = outcome;
+    const response: unknown = context.getArgByIndex(HTTP_RESPONSE);
+    const headers = rateLimitHeaders(this.settings.headers, decision.limits, plan.policy);
+    for (const name in headers) setResponseHeader(response, name, headers[name]);
+    if (decision.allowed) return true;
+    const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    setResponseHeader(response, 'Retry-After', String(retryAfter));
+    return this.throwRateLimited(context, retryAfter);
   }
 
   /**
@@ -134,8 +169,11 @@ export class RateLimitGuard implements CanActivate {
    * starve the others, so the request fails loudly: a 500 whose message says what is wrong, and
    * one error log per route rather than per request.
    */
-  private async trackerOf(context: ExecutionContext, plan: RoutePlan): Promise<string> {
-    const tracker = await this.getTracker(context, plan.keyBy);
+  private required(
+    context: ExecutionContext,
+    plan: RoutePlan,
+    tracker: string | undefined,
+  ): string {
     if (typeof tracker === 'string' && tracker.length > 0) return tracker;
     const message =
       plan.keyBy === 'user' ? RATE_LIMIT_NO_USER_MESSAGE : RATE_LIMIT_NO_TRACKER_MESSAGE;
@@ -190,6 +228,16 @@ export class RateLimitGuard implements CanActivate {
 // The kind keeps apart a user id and an IP (or a custom key) that happen to be equal strings.
 function trackerKind(keyBy: RateLimitKeyBy): string {
   return typeof keyBy === 'function' ? 'key:' : `${keyBy}:`;
+}
+
+/**
+ * `request.ip` as the adapter resolves it. Express works it out anew on every read (it parses
+ * `X-Forwarded-For`, then drops every entry when no proxy is trusted): with `trust proxy` off, its
+ * default, that is always the socket's address, which is read directly.
+ */
+function clientIp(request: TrackedRequest): string | undefined {
+  if (request.app?.get?.('trust proxy') === false) return request.socket?.remoteAddress;
+  return request.ip ?? request.socket?.remoteAddress;
 }
 
 function routeName(context: ExecutionContext): string {

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { isThenable } from '../concurrency/thenable';
 import { CacheTimeoutError } from '../errors';
 import { CacheEvents } from '../metrics/cache-events';
 import { MemoryRateLimitStore } from './memory-rate-limit.store';
@@ -69,28 +70,64 @@ export class RateLimitService {
     rules: readonly ResolvedRateLimitRule[],
     settings: RateLimitSettings,
   ): Promise<RateLimitOutcome> {
-    let decision: RateLimitDecision;
+    return this.check(tracker, rules, settings);
+  }
+
+  /**
+   * {@link hit}, answered synchronously when the store answers synchronously (the memory store),
+   * so a guard on it adds no promise to a request. It never throws: a store failure is an outcome.
+   */
+  check(
+    tracker: string,
+    rules: readonly ResolvedRateLimitRule[],
+    settings: RateLimitSettings,
+  ): RateLimitOutcome | Promise<RateLimitOutcome> {
+    let answer: RateLimitDecision | Promise<RateLimitDecision>;
     try {
-      decision = await this.store.hit(tracker, rules, settings.algorithm);
-      if (this.outageSince !== undefined) this.noteRecovery();
-      this.remember(tracker, rules, decision);
+      answer = this.store.hit(tracker, rules, settings.algorithm);
     } catch (error) {
-      const mode = settings.onStoreFailure;
-      this.noteFailure(error, mode);
-      if (mode !== 'local') return { status: 'unavailable', admit: mode === 'open' };
-      const exhausted = this.stillExhausted(tracker, rules);
-      if (settings.unanswered === 'refuse' && error instanceof CacheTimeoutError) {
-        // The store may have counted this hit and admitted others: until it decides this tracker
-        // again, its budget is unknown, so it is treated as spent (a later answer clears it).
-        const windowMs = Math.max(...rules.map((rule) => rule.window));
-        this.markExhausted(
-          exhaustionKey(tracker, rules),
-          Math.max(windowMs, exhausted?.retryAfterMs ?? 0),
-        );
-        decision = exhausted ?? refusal(rules, UNANSWERED_RETRY_MS);
-      } else {
-        decision = exhausted ?? (await this.local.hit(tracker, rules, settings.algorithm));
-      }
+      return this.failed(error, tracker, rules, settings);
+    }
+    if (!isThenable(answer)) return this.decided(tracker, rules, answer);
+    return Promise.resolve(answer).then(
+      (decision) => this.decided(tracker, rules, decision),
+      (error: unknown) => this.failed(error, tracker, rules, settings),
+    );
+  }
+
+  private decided(
+    tracker: string,
+    rules: readonly ResolvedRateLimitRule[],
+    decision: RateLimitDecision,
+  ): RateLimitOutcome {
+    if (this.outageSince !== undefined) this.noteRecovery();
+    this.remember(tracker, rules, decision);
+    this.report(tracker, decision);
+    return { status: 'decided', decision };
+  }
+
+  private failed(
+    error: unknown,
+    tracker: string,
+    rules: readonly ResolvedRateLimitRule[],
+    settings: RateLimitSettings,
+  ): RateLimitOutcome {
+    const mode = settings.onStoreFailure;
+    this.noteFailure(error, mode);
+    if (mode !== 'local') return { status: 'unavailable', admit: mode === 'open' };
+    const exhausted = this.stillExhausted(tracker, rules);
+    let decision: RateLimitDecision;
+    if (settings.unanswered === 'refuse' && error instanceof CacheTimeoutError) {
+      // The store may have counted this hit and admitted others: until it decides this tracker
+      // again, its budget is unknown, so it is treated as spent (a later answer clears it).
+      const windowMs = Math.max(...rules.map((rule) => rule.window));
+      this.markExhausted(
+        exhaustionKey(tracker, rules),
+        Math.max(windowMs, exhausted?.retryAfterMs ?? 0),
+      );
+      decision = exhausted ?? refusal(rules, UNANSWERED_RETRY_MS);
+    } else {
+      decision = exhausted ?? this.local.hit(tracker, rules, settings.algorithm);
     }
     this.report(tracker, decision);
     return { status: 'decided', decision };
