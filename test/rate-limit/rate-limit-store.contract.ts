@@ -97,6 +97,27 @@ export function describeRateLimitStoreContract(
         await sleep(blockedAt + 430 - performance.now());
         expect((await hit(rules, algorithm)).allowed).toBe(true);
       });
+
+      it('keeps limits with and without a block apart within one hit', async () => {
+        const blocked = rule({ name: 'blocked', limit: 1, window: 100, blockFor: 400 });
+        const loose = rule({ name: 'loose', limit: 5 });
+        const alsoBlocking = rule({ name: 'also', limit: 3, blockFor: 300 });
+        const rules = [blocked, loose, alsoBlocking];
+        if (algorithm === 'fixed-window') await sleep(100 - (Date.now() % 100));
+        expect((await hit(rules, algorithm)).allowed).toBe(true);
+        const denied = await hit(rules, algorithm);
+        expect(denied.allowed).toBe(false);
+        expect(denied.retryAfterMs).toBe(400);
+        expect(denied.limits.map((l) => l.remaining)).toEqual([0, 4, 2]);
+
+        await sleep(200); // `blocked`'s window is over, its block is not; `also` is not blocked
+        const retried = await hit(rules, algorithm);
+        expect(retried.allowed).toBe(false);
+        expect(retried.limits.map((l) => l.remaining)).toEqual([0, 4, 2]);
+        expect(
+          (await hit([loose, alsoBlocking], algorithm)).limits.map((l) => l.remaining),
+        ).toEqual([3, 1]);
+      });
     });
 
     it('sliding-window frees a slot when the oldest hit leaves the window, and says when', async () => {

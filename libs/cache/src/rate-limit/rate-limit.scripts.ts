@@ -5,9 +5,10 @@ import { LuaScript } from '../redis/lua-script';
  * against all of them: one script, so one round trip, and atomic, so concurrent requests can never
  * both take the last slot. Time is the server's (`TIME`), so instances with skewed clocks agree.
  *
- * KEYS[2i-1] = limit i's hits, KEYS[2i] = limit i's block; all share one hash tag (the tracker).
- * ARGV[1] = 'sliding-window' | 'fixed-window', ARGV[2] = a member unique to this hit, then per
- * limit i: ARGV[3i] = limit, ARGV[3i+1] = window ms, ARGV[3i+2] = blockFor ms (0 = none).
+ * KEYS: per limit, in order, its hits, then its block only when it has a `blockFor`; all share one
+ * hash tag (the tracker). ARGV[1] = a member unique to this hit; ARGV[2] = the algorithm
+ * ('sliding-window' | 'fixed-window') followed by limit, window ms and blockFor ms (0 = none) of
+ * each limit, separated by spaces: two arguments whatever the number of limits.
  * Replies { allowed (1 | 0), retry-after ms (0 when allowed), then remaining and reset ms per limit }.
  *
  * sliding-window keeps a log of the admitted hits (a sorted set scored by server time in µs) and
@@ -26,25 +27,41 @@ import { LuaScript } from '../redis/lua-script';
 export const HIT_LIMITS = new LuaScript(`
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local sliding = ARGV[1] == 'sliding-window'
-local n = #KEYS / 2
+local spec = {}
+for word in string.gmatch(ARGV[2], '%S+') do spec[#spec + 1] = word end
+local sliding = spec[1] == 'sliding-window'
+local n = (#spec - 1) / 3
 local function int(x) return string.format('%d', x) end
 local function ms(us) return math.ceil(us / 1000) end
+
+local hitsKey, blockKey, limit, windowMs, blockFor = {}, {}, {}, {}, {}
+local k = 1
+for i = 1, n do
+  limit[i] = tonumber(spec[3 * i - 1])
+  windowMs[i] = tonumber(spec[3 * i])
+  blockFor[i] = tonumber(spec[3 * i + 1])
+  hitsKey[i] = KEYS[k]
+  k = k + 1
+  if blockFor[i] > 0 then
+    blockKey[i] = KEYS[k]
+    k = k + 1
+  end
+end
 
 local count, reset, wait, over, start = {}, {}, {}, {}, {}
 local allowed = true
 for i = 1, n do
-  local hits, limit = KEYS[2 * i - 1], tonumber(ARGV[3 * i])
-  local window = tonumber(ARGV[3 * i + 1]) * 1000
+  local hits, window = hitsKey[i], windowMs[i] * 1000
   local c, r, w = 0, 0, 0
   if sliding then
     redis.call('ZREMRANGEBYSCORE', hits, '-inf', int(now - window))
     c = redis.call('ZCARD', hits)
     if c > 0 then
       r = tonumber(redis.call('ZRANGE', hits, 0, 0, 'WITHSCORES')[2]) + window - now
-      if c >= limit then
+      if c >= limit[i] then
         -- the hit whose leaving brings the count below the limit
-        w = tonumber(redis.call('ZRANGE', hits, c - limit, c - limit, 'WITHSCORES')[2]) + window - now
+        local at = c - limit[i]
+        w = tonumber(redis.call('ZRANGE', hits, at, at, 'WITHSCORES')[2]) + window - now
       end
     end
   else
@@ -52,11 +69,11 @@ for i = 1, n do
     local state = redis.call('HMGET', hits, 'w', 'n')
     if state[1] == int(start[i]) then c = tonumber(state[2]) end
     r = start[i] + window - now
-    if c >= limit then w = r end
+    if c >= limit[i] then w = r end
   end
-  over[i] = c >= limit
-  if tonumber(ARGV[3 * i + 2]) > 0 then
-    local blocked = redis.call('PTTL', KEYS[2 * i])
+  over[i] = c >= limit[i]
+  if blockKey[i] then
+    local blocked = redis.call('PTTL', blockKey[i])
     if blocked > 0 then
       over[i] = true
       w = math.max(w, blocked * 1000)
@@ -69,11 +86,11 @@ end
 
 if allowed then
   for i = 1, n do
-    local hits, window = KEYS[2 * i - 1], tonumber(ARGV[3 * i + 1])
+    local hits = hitsKey[i]
     if sliding then
-      redis.call('ZADD', hits, int(now), ARGV[2])
-      redis.call('PEXPIRE', hits, window)
-      if count[i] == 0 then reset[i] = window * 1000 end
+      redis.call('ZADD', hits, int(now), ARGV[1])
+      redis.call('PEXPIRE', hits, windowMs[i])
+      if count[i] == 0 then reset[i] = windowMs[i] * 1000 end
     elseif count[i] == 0 then
       redis.call('HSET', hits, 'w', int(start[i]), 'n', 1)
       redis.call('PEXPIRE', hits, ms(reset[i]))
@@ -84,10 +101,9 @@ if allowed then
   end
 else
   for i = 1, n do
-    local blockFor = tonumber(ARGV[3 * i + 2])
-    if over[i] and blockFor > 0 and redis.call('SET', KEYS[2 * i], '1', 'PX', blockFor, 'NX') then
-      wait[i] = math.max(wait[i], blockFor * 1000)
-      reset[i] = math.max(reset[i], blockFor * 1000)
+    if over[i] and blockKey[i] and redis.call('SET', blockKey[i], '1', 'PX', blockFor[i], 'NX') then
+      wait[i] = math.max(wait[i], blockFor[i] * 1000)
+      reset[i] = math.max(reset[i], blockFor[i] * 1000)
     end
   end
 end
@@ -95,7 +111,7 @@ end
 local retry = 0
 local reply = { allowed and 1 or 0, 0 }
 for i = 1, n do
-  local remaining = tonumber(ARGV[3 * i]) - count[i]
+  local remaining = limit[i] - count[i]
   if over[i] then
     retry = math.max(retry, wait[i])
     remaining = 0

@@ -20,7 +20,7 @@ export interface RedisRateLimitStoreOptions {
 /**
  * Rate limits on Redis (standalone, Sentinel or Cluster): one EVALSHA per request whatever its
  * number of limits. Keys (built only here) are `{ns:rl:<tracker>}:<name>:<s|f>:<limit>:<window>`
- * and the same plus `:block`, so every key of one tracker hashes to one Cluster slot. A limit's
+ * and, for a limit with `blockFor`, the same plus `:block`, so every key of one tracker hashes to one Cluster slot. A limit's
  * counter is identified by its name, limit, window and algorithm: routes declaring the same limit
  * share its budget, and two different limits never trim or misread each other's counter. Names
  * hold no `}` or `:`, so the last `}` always ends the tracker: no tracker can reach another's keys,
@@ -59,13 +59,17 @@ export class RedisRateLimitStore implements RateLimitStore {
     const base = `${this.prefix}${tracker}}:`;
     const kind = algorithm === 'sliding-window' ? 's' : 'f';
     const keys: string[] = [];
-    const args: (string | number)[] = [algorithm, `${this.instance}.${this.sequence++}`];
+    let spec: string = algorithm;
     for (const rule of rules) {
       const counter = `${base}${rule.name}:${kind}:${rule.limit}:${rule.window}`;
-      keys.push(counter, `${counter}:block`);
-      args.push(rule.limit, rule.window, rule.blockFor);
+      keys.push(counter);
+      if (rule.blockFor > 0) keys.push(`${counter}:block`);
+      spec += ` ${rule.limit} ${rule.window} ${rule.blockFor}`;
     }
-    const reply = await callThrough(this.circuit, () => HIT_LIMITS.run(this.client, keys, args));
+    const member = `${this.instance}.${this.sequence++}`;
+    const reply = await callThrough(this.circuit, () =>
+      HIT_LIMITS.run(this.client, keys, [member, spec]),
+    );
     return parseReply(reply, rules);
   }
 }
