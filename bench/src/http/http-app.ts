@@ -27,8 +27,8 @@ async function appFor(
       : throttlerApp(where, limits, redisUrl);
   }
   if (kind === 'nest') {
-    const { admitAllApp } = await import('./rate-limit.apps');
-    return admitAllApp();
+    const { admitAllApp, oneRedisGetApp } = await import('./rate-limit.apps');
+    return store === 'redis' ? oneRedisGetApp(redisUrl) : admitAllApp();
   }
   if (kind === 'revocation') {
     const { revocationApp } = await import('./revocation.apps');

@@ -102,3 +102,23 @@ export function admitAllApp(): DynamicModule {
   class AdmitAllApp {}
   return { module: AdmitAllApp, controllers: [pingController(AdmitAllGuard)] };
 }
+
+/**
+ * A guard that waits for one plain ioredis GET per request and admits: the floor of any guard that
+ * makes one Redis round trip per request, on this machine and with this client.
+ */
+export function oneRedisGetApp(redisUrl: string): DynamicModule {
+  const client = new Redis(redisUrl);
+
+  @Injectable()
+  class OneRedisGetGuard implements CanActivate {
+    async canActivate(): Promise<boolean> {
+      await client.get('bench:one-get');
+      return true;
+    }
+  }
+
+  @Module({})
+  class OneRedisGetApp {}
+  return { module: OneRedisGetApp, controllers: [pingController(OneRedisGetGuard)] };
+}

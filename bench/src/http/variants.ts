@@ -55,6 +55,11 @@ export const HTTP_VARIANTS: readonly HttpVariant[] = [
     "a guard that admits every request (Nest's guard step alone)",
     'memory',
   ),
+  rateLimit(
+    'nest-redis-get',
+    'a guard that awaits one plain ioredis GET (the floor of one Redis round trip per request)',
+    'redis',
+  ),
   rateLimit('throttler-redis-1', '@nestjs/throttler + @nest-lab Redis storage, 1 limit', 'redis'),
   rateLimit('throttler-redis-2', '@nestjs/throttler + @nest-lab Redis storage, 2 limits', 'redis'),
   rateLimit('throttler-memory-1', '@nestjs/throttler in-memory storage, 1 limit', 'memory'),
