@@ -24,7 +24,9 @@ export function benchConfig(): BenchConfig {
         quick,
         micro: { reps: 9, sliceMs: 250, distinctKeys: 1000 },
         stampede: { reps: 5, callers: 1000, processes: 4, loaderMs: 50 },
-        http: { reps: 5, durationS: 1.5, warmupS: 1.5, connections: 32, ids: 200 },
+        // Many short runs, route and baseline back to back: this machine's speed drifts over seconds,
+        // and a median over 15 adjacent pairs follows that drift less than one over 5 longer pairs.
+        http: { reps: 15, durationS: 0.5, warmupS: 1.5, connections: 32, ids: 200 },
         memory: { keys: 1_000_000, sampleEvery: 100_000, warmup: 100_000, l1Entries: 200_000 },
         coherence: { samples: 500 },
       };
