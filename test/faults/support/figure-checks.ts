@@ -27,15 +27,32 @@ export const SLOW_MS = 2 * COMMAND_TIMEOUT_MS;
 /** "0 5xx" counts cached reads and public routes; cached reads must also all be 2xx. */
 export function zeroFiveXx(figure: string, window: Sample[]): FigureCheck {
   const publicRoutes = ofKinds(window, PUBLIC_KINDS);
-  const five = publicRoutes.filter((r) => is5xx(r.status) || r.status === 0).length;
   const reads = ofKinds(window, CACHED_READS);
+  const fiveXx = (r: Sample): boolean => is5xx(r.status) || r.status === 0;
+  const five = publicRoutes.filter(fiveXx).length;
   const notOk = reads.filter((r) => !is2xx(r.status)).length;
+  const failed = window.filter(
+    (r) =>
+      (PUBLIC_KINDS.includes(r.kind) && fiveXx(r)) ||
+      (CACHED_READS.includes(r.kind) && !is2xx(r.status)),
+  );
   return check(
     figure,
     five === 0 && notOk === 0,
     '0 5xx (or no answer) on public routes (reads, list, sign-up, login); every cached read 2xx',
-    `${five} 5xx/no answer of ${publicRoutes.length} public requests; ${notOk} non-2xx of ${reads.length} cached reads`,
+    `${five} 5xx/no answer of ${publicRoutes.length} public requests; ${notOk} non-2xx of ${reads.length} cached reads` +
+      describeFailures(failed),
   );
+}
+
+/** The first few failed requests, so that a failed run says what failed and when. */
+function describeFailures(failed: Sample[]): string {
+  if (failed.length === 0) return '';
+  const first = failed.slice(0, 3).map((r) => {
+    const answer = r.status === 0 ? `no answer (${r.error ?? 'unknown'})` : String(r.status);
+    return `${r.kind} on app-${'ab'[r.instance] ?? r.instance} at ${r.start.toFixed(0)} ms: ${answer} after ${(r.end - r.start).toFixed(0)} ms`;
+  });
+  return ` (${first.join('; ')}${failed.length > 3 ? '; …' : ''})`;
 }
 
 /** F7 in passing: no authenticated call sent while Redis is down is admitted. */

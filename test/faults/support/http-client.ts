@@ -26,7 +26,11 @@ export const DEFAULT_TIMEOUT_MS = 3000;
  * no answer within its timeout resolves with status 0.
  */
 export class HttpClient {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 600 });
+  // An idle socket is closed here after 4 s, before the app's server closes it (Node's
+  // keepAliveTimeout, 5 s): a request sent on a socket the server is closing at that moment gets
+  // a reset, which would count as "no answer". A fault opens many sockets (answers slow down,
+  // the load is open loop) that then sit idle until a server closes them.
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 600, timeout: 4000 });
 
   constructor(
     readonly host: string,
