@@ -28,14 +28,11 @@ export const SLOW_MS = 2 * COMMAND_TIMEOUT_MS;
 export function zeroFiveXx(figure: string, window: Sample[]): FigureCheck {
   const publicRoutes = ofKinds(window, PUBLIC_KINDS);
   const reads = ofKinds(window, CACHED_READS);
-  const fiveXx = (r: Sample): boolean => is5xx(r.status) || r.status === 0;
-  const five = publicRoutes.filter(fiveXx).length;
-  const notOk = reads.filter((r) => !is2xx(r.status)).length;
-  const failed = window.filter(
-    (r) =>
-      (PUBLIC_KINDS.includes(r.kind) && fiveXx(r)) ||
-      (CACHED_READS.includes(r.kind) && !is2xx(r.status)),
-  );
+  const failedPublic = publicRoutes.filter((r) => is5xx(r.status) || r.status === 0);
+  const failedReads = reads.filter((r) => !is2xx(r.status));
+  const failed = window.filter((r) => failedPublic.includes(r) || failedReads.includes(r));
+  const five = failedPublic.length;
+  const notOk = failedReads.length;
   return check(
     figure,
     five === 0 && notOk === 0,

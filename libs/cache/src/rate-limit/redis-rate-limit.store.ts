@@ -20,11 +20,12 @@ export interface RedisRateLimitStoreOptions {
 /**
  * Rate limits on Redis (standalone, Sentinel or Cluster): one EVALSHA per request whatever its
  * number of limits. Keys (built only here) are `{ns:rl:<tracker>}:<name>:<s|f>:<limit>:<window>`
- * and, for a limit with `blockFor`, the same plus `:block`, so every key of one tracker hashes to one Cluster slot. A limit's
- * counter is identified by its name, limit, window and algorithm: routes declaring the same limit
- * share its budget, and two different limits never trim or misread each other's counter. Names
- * hold no `}` or `:`, so the last `}` always ends the tracker: no tracker can reach another's keys,
- * and all keys of one tracker share a slot (`RateLimitGuard` also percent-encodes its trackers).
+ * and, for a limit with `blockFor`, the same plus `:block`, so every key of one tracker hashes to
+ * one Cluster slot. A limit's counter is identified by its name, limit, window and algorithm:
+ * routes declaring the same limit share its budget, and two different limits never trim or misread
+ * each other's counter. Names hold no `}` or `:`, so the last `}` always ends the tracker: no
+ * tracker can reach another's keys, and all keys of one tracker share a slot (`RateLimitGuard` also
+ * percent-encodes its trackers).
  *
  * It never waits for a connection: a client that is not ready fails at once (and a client whose
  * offline queue would hold the hit for later cannot replay it after reconnecting).
