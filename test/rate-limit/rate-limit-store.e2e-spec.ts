@@ -1,5 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { MemoryRateLimitStore, RedisRateLimitStore } from '@app/cache';
+import {
+  CacheStoreError,
+  MemoryRateLimitStore,
+  RedisRateLimitStore,
+  type RateLimitDecision,
+  type ResolvedRateLimitRule,
+} from '@app/cache';
 import { standaloneRedis, type StandaloneRedis } from '../harness';
 import { describeRateLimitStoreContract } from './rate-limit-store.contract';
 
@@ -28,5 +35,78 @@ describe('on standalone Redis', () => {
   describeRateLimitStoreContract('Redis', (namespace) => {
     namespaces.push(namespace);
     return new RedisRateLimitStore(client, { namespace });
+  });
+
+  describe('hits made in one pass of the event loop', () => {
+    let store: RedisRateLimitStore;
+    let namespace: string;
+    const rules = (limit: number): ResolvedRateLimitRule[] => [
+      { name: 'default', limit, window: 60_000, blockFor: 0 },
+    ];
+    const scriptCalls = async (): Promise<number> => {
+      const stats = await client.info('commandstats');
+      return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    };
+    const remaining = (decisions: RateLimitDecision[]) =>
+      decisions.map((d) => (d.allowed ? d.limits[0].remaining : 'denied'));
+
+    beforeEach(async () => {
+      namespace = `rl${randomUUID().slice(0, 8)}`;
+      namespaces.push(namespace);
+      store = new RedisRateLimitStore(client, { namespace });
+      await store.hit('ip:warm-up', rules(1), 'sliding-window'); // the server learns the script
+    });
+
+    it.each(['sliding-window', 'fixed-window'] as const)(
+      'share one script call after the first (%s), each decided in order as if sent alone',
+      async (algorithm) => {
+        const before = await scriptCalls();
+        const hits = Array.from({ length: 12 }, (_, i) =>
+          store.hit(i % 2 === 0 ? 'ip:a' : 'ip:b', rules(4), algorithm),
+        );
+        const decisions = await Promise.all(hits);
+        expect((await scriptCalls()) - before).toBe(2);
+        const a = decisions.filter((_, i) => i % 2 === 0);
+        const b = decisions.filter((_, i) => i % 2 === 1);
+        expect(remaining(a)).toEqual([3, 2, 1, 0, 'denied', 'denied']);
+        expect(remaining(b)).toEqual([3, 2, 1, 0, 'denied', 'denied']);
+        expect(b[4].retryAfterMs).toBeGreaterThan(0);
+      },
+    );
+
+    it('send at most 64 hits per script call', async () => {
+      const before = await scriptCalls();
+      const hits = Array.from({ length: 131 }, () =>
+        store.hit('ip:a', rules(1000), 'sliding-window'),
+      );
+      const decisions = await Promise.all(hits);
+      // the first alone, then 64 + 64 + 2
+      expect((await scriptCalls()) - before).toBe(4);
+      expect(remaining(decisions)).toEqual(Array.from({ length: 131 }, (_, i) => 999 - i));
+    });
+
+    it('fail alone when Redis refuses their own key, and the rest of the batch is decided', async () => {
+      const broken = `{${namespace}:rl:ip:broken}:default:s:4:60000`;
+      await client.set(broken, 'not a sorted set');
+      const settled = await Promise.allSettled(
+        ['ip:a', 'ip:a', 'ip:broken', 'ip:a'].map((tracker) =>
+          store.hit(tracker, rules(4), 'sliding-window'),
+        ),
+      );
+      expect(settled.map((s) => s.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      const error = (settled[2] as PromiseRejectedResult).reason as Error;
+      expect(error).toBeInstanceOf(CacheStoreError);
+      expect(error.message).toMatch(/WRONGTYPE/);
+      const decided = settled
+        .filter((s) => s.status === 'fulfilled')
+        .map((s) => (s as PromiseFulfilledResult<RateLimitDecision>).value);
+      expect(remaining(decided)).toEqual([3, 2, 1]);
+      expect(await client.get(broken)).toBe('not a sorted set');
+    });
   });
 });

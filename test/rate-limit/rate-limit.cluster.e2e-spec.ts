@@ -71,9 +71,33 @@ describe('RateLimitGuard on a 3-master Redis Cluster', () => {
   });
 });
 
-describeRateLimitStoreContract('Redis Cluster', async (namespace) => {
+async function clusterStore(namespace: string): Promise<RedisRateLimitStore> {
   const client = new Cluster(cluster.startupNodes, { enableAutoPipelining: true });
   clients.push(client);
   await new Promise<void>((resolve) => client.once('ready', () => resolve()));
   return new RedisRateLimitStore(client, { namespace });
+}
+
+describeRateLimitStoreContract('Redis Cluster', clusterStore);
+
+describe('RedisRateLimitStore on a Cluster, hits made in one pass of the event loop', () => {
+  it('are batched per tracker (one slot per call, no CROSSSLOT) and decided in order', async () => {
+    const store = await clusterStore(uniqueNamespace());
+    const trackers = ['ip:a', 'ip:b', 'ip:c', 'ip:d', 'ip:e'];
+    const rules = [{ name: 'default', limit: 3, window: 60_000, blockFor: 0 }];
+    const hits = [];
+    for (let round = 0; round < 4; round++) {
+      for (const tracker of trackers) hits.push(store.hit(tracker, rules, 'sliding-window'));
+    }
+    const decisions = await Promise.all(hits);
+    for (let t = 0; t < trackers.length; t++) {
+      const own = decisions.filter((_, i) => i % trackers.length === t);
+      expect(own.map((d) => (d.allowed ? d.limits[0].remaining : 'denied'))).toEqual([
+        2,
+        1,
+        0,
+        'denied',
+      ]);
+    }
+  });
 });

@@ -1,21 +1,28 @@
 import { LuaScript } from '../redis/lua-script';
 
 /**
- * Checks one hit against every limit of a request and, only if all of them admit it, counts it
- * against all of them: one script, so one round trip, and atomic, so concurrent requests can never
- * both take the last slot. Time is the server's (`TIME`), so instances with skewed clocks agree.
+ * Checks hits against every limit of their request and counts each one, only if all its limits
+ * admit it, against all of them: one script for a whole batch of hits (the store sends the hits of
+ * one event-loop pass together), so one round trip, and atomic, so concurrent requests can never
+ * both take the last slot. The hits of a batch are decided one after the other, in order, exactly
+ * as if each had been sent alone. Time is the server's (`TIME`, read once per batch), so instances
+ * with skewed clocks agree.
  *
- * KEYS: per limit, in order, its hits, then its block only when it has a `blockFor`; all share one
- * hash tag (the tracker). ARGV[1] = a member unique to this hit; ARGV[2] = the algorithm
- * ('sliding-window' | 'fixed-window') followed by limit, window ms and blockFor ms (0 = none) of
- * each limit, separated by spaces: two arguments whatever the number of limits.
- * Replies { allowed (1 | 0), retry-after ms (0 when allowed), then remaining and reset ms per limit }.
+ * ARGV: per hit, a member unique to that hit, then its algorithm ('sliding-window' |
+ * 'fixed-window') followed by limit, window ms and blockFor ms (0 = none) of each of its limits,
+ * separated by spaces: two arguments per hit whatever its number of limits. KEYS: per hit, per
+ * limit in order, its hits, then its block only when it has a `blockFor`. On a Cluster every key
+ * of one call must share a hash tag (the store batches per tracker there).
+ * Replies one entry per hit: { allowed (1 | 0), retry-after ms (0 when allowed), then remaining
+ * and reset ms per limit }, or the error Redis raised for that hit alone (a string), so one
+ * tracker's unusable key (say, overwritten with another type) fails no other hit of the batch.
  *
  * sliding-window keeps a log of the admitted hits (a sorted set scored by server time in µs) and
  * admits a hit only if fewer than `limit` hits lie in the `window` before it. That is exact: no
  * interval of length `window` ever holds more than `limit` admitted hits. Approximations (a
  * weighted pair of fixed counters) can admit up to twice the limit around a window edge; the log
- * costs one member per admitted hit, bounded by `limit` per tracker and limit.
+ * costs one member per admitted hit, bounded by `limit` per tracker and limit. Hits of one batch
+ * share a timestamp; their members differ.
  *
  * fixed-window counts per window aligned to the epoch (INCR + PEXPIRE, on a hash that also holds
  * the window's start, so a counter whose expiry lags the window edge is never taken for the next).
@@ -27,97 +34,143 @@ import { LuaScript } from '../redis/lua-script';
 export const HIT_LIMITS = new LuaScript(`
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local spec = {}
-for word in string.gmatch(ARGV[2], '%S+') do spec[#spec + 1] = word end
-local sliding = spec[1] == 'sliding-window'
-local n = (#spec - 1) / 3
 local function int(x) return string.format('%d', x) end
 local function ms(us) return math.ceil(us / 1000) end
-
-local hitsKey, blockKey, limit, windowMs, blockFor = {}, {}, {}, {}, {}
-local k = 1
-for i = 1, n do
-  limit[i] = tonumber(spec[3 * i - 1])
-  windowMs[i] = tonumber(spec[3 * i])
-  blockFor[i] = tonumber(spec[3 * i + 1])
-  hitsKey[i] = KEYS[k]
-  k = k + 1
-  if blockFor[i] > 0 then
-    blockKey[i] = KEYS[k]
-    k = k + 1
+local nowText = int(now)
+-- Per window length (µs), shared by a batch's hits: the score before which a logged hit has left
+-- the sliding window, and the start of the current fixed window (as a number and as text).
+local cutoffs, starts, startTexts = {}, {}, {}
+local function cutoff(window)
+  local text = cutoffs[window]
+  if not text then
+    text = int(now - window)
+    cutoffs[window] = text
   end
+  return text
+end
+local function windowStart(window)
+  local start = starts[window]
+  if not start then
+    start = now - now % window
+    starts[window], startTexts[window] = start, int(start)
+  end
+  return start, startTexts[window]
 end
 
-local count, reset, wait, over, start = {}, {}, {}, {}, {}
-local allowed = true
-for i = 1, n do
-  local hits, window = hitsKey[i], windowMs[i] * 1000
-  local c, r, w = 0, 0, 0
-  if sliding then
-    redis.call('ZREMRANGEBYSCORE', hits, '-inf', int(now - window))
-    c = redis.call('ZCARD', hits)
-    if c > 0 then
-      r = tonumber(redis.call('ZRANGE', hits, 0, 0, 'WITHSCORES')[2]) + window - now
-      if c >= limit[i] then
-        -- the hit whose leaving brings the count below the limit
-        local at = c - limit[i]
-        w = tonumber(redis.call('ZRANGE', hits, at, at, 'WITHSCORES')[2]) + window - now
+-- One hit against the limits of its spec (parsed below); returns its reply.
+local function hit(member, spec, hitsKey, blockKey)
+  local sliding, n, limit, windowMs, blockFor = spec.sliding, spec.n, spec.limit, spec.windowMs, spec.blockFor
+  local count, reset, wait, over, start, startText = {}, {}, {}, {}, {}, {}
+  local allowed = true
+  for i = 1, n do
+    local hits, window = hitsKey[i], windowMs[i] * 1000
+    local c, r, w = 0, 0, 0
+    if sliding then
+      redis.call('ZREMRANGEBYSCORE', hits, '-inf', cutoff(window))
+      c = redis.call('ZCARD', hits)
+      if c > 0 then
+        r = tonumber(redis.call('ZRANGE', hits, 0, 0, 'WITHSCORES')[2]) + window - now
+        if c >= limit[i] then
+          -- the hit whose leaving brings the count below the limit
+          local at = c - limit[i]
+          w = tonumber(redis.call('ZRANGE', hits, at, at, 'WITHSCORES')[2]) + window - now
+        end
+      end
+    else
+      start[i], startText[i] = windowStart(window)
+      local state = redis.call('HMGET', hits, 'w', 'n')
+      if state[1] == startText[i] then c = tonumber(state[2]) end
+      r = start[i] + window - now
+      if c >= limit[i] then w = r end
+    end
+    over[i] = c >= limit[i]
+    if blockKey[i] then
+      local blocked = redis.call('PTTL', blockKey[i])
+      if blocked > 0 then
+        over[i] = true
+        w = math.max(w, blocked * 1000)
+        r = math.max(r, blocked * 1000)
       end
     end
+    if over[i] then allowed = false end
+    count[i], reset[i], wait[i] = c, r, w
+  end
+
+  if allowed then
+    for i = 1, n do
+      local hits = hitsKey[i]
+      if sliding then
+        redis.call('ZADD', hits, nowText, member)
+        redis.call('PEXPIRE', hits, windowMs[i])
+        if count[i] == 0 then reset[i] = windowMs[i] * 1000 end
+      elseif count[i] == 0 then
+        redis.call('HSET', hits, 'w', startText[i], 'n', 1)
+        redis.call('PEXPIRE', hits, ms(reset[i]))
+      else
+        redis.call('HINCRBY', hits, 'n', 1)
+      end
+      count[i] = count[i] + 1
+    end
   else
-    start[i] = now - now % window
-    local state = redis.call('HMGET', hits, 'w', 'n')
-    if state[1] == int(start[i]) then c = tonumber(state[2]) end
-    r = start[i] + window - now
-    if c >= limit[i] then w = r end
-  end
-  over[i] = c >= limit[i]
-  if blockKey[i] then
-    local blocked = redis.call('PTTL', blockKey[i])
-    if blocked > 0 then
-      over[i] = true
-      w = math.max(w, blocked * 1000)
-      r = math.max(r, blocked * 1000)
+    for i = 1, n do
+      if over[i] and blockKey[i] and redis.call('SET', blockKey[i], '1', 'PX', blockFor[i], 'NX') then
+        wait[i] = math.max(wait[i], blockFor[i] * 1000)
+        reset[i] = math.max(reset[i], blockFor[i] * 1000)
+      end
     end
   end
-  if over[i] then allowed = false end
-  count[i], reset[i], wait[i] = c, r, w
+
+  local retry = 0
+  local reply = { allowed and 1 or 0, 0 }
+  for i = 1, n do
+    local remaining = limit[i] - count[i]
+    if over[i] then
+      retry = math.max(retry, wait[i])
+      remaining = 0
+    end
+    reply[2 * i + 1] = math.max(0, remaining)
+    reply[2 * i + 2] = ms(reset[i])
+  end
+  if not allowed then reply[2] = math.max(1, ms(retry)) end
+  return reply
 end
 
-if allowed then
-  for i = 1, n do
-    local hits = hitsKey[i]
-    if sliding then
-      redis.call('ZADD', hits, int(now), ARGV[1])
-      redis.call('PEXPIRE', hits, windowMs[i])
-      if count[i] == 0 then reset[i] = windowMs[i] * 1000 end
-    elseif count[i] == 0 then
-      redis.call('HSET', hits, 'w', int(start[i]), 'n', 1)
-      redis.call('PEXPIRE', hits, ms(reset[i]))
-    else
-      redis.call('HINCRBY', hits, 'n', 1)
-    end
-    count[i] = count[i] + 1
+-- The hits of a batch mostly share their limits: each distinct spec is parsed once.
+local specs = {}
+local function parse(text)
+  local words = {}
+  for word in string.gmatch(text, '%S+') do words[#words + 1] = word end
+  local spec = { sliding = words[1] == 'sliding-window', n = (#words - 1) / 3,
+    limit = {}, windowMs = {}, blockFor = {} }
+  for i = 1, spec.n do
+    spec.limit[i] = tonumber(words[3 * i - 1])
+    spec.windowMs[i] = tonumber(words[3 * i])
+    spec.blockFor[i] = tonumber(words[3 * i + 1])
   end
-else
-  for i = 1, n do
-    if over[i] and blockKey[i] and redis.call('SET', blockKey[i], '1', 'PX', blockFor[i], 'NX') then
-      wait[i] = math.max(wait[i], blockFor[i] * 1000)
-      reset[i] = math.max(reset[i], blockFor[i] * 1000)
-    end
-  end
+  specs[text] = spec
+  return spec
 end
 
-local retry = 0
-local reply = { allowed and 1 or 0, 0 }
-for i = 1, n do
-  local remaining = limit[i] - count[i]
-  if over[i] then
-    retry = math.max(retry, wait[i])
-    remaining = 0
+local replies = {}
+local k = 1
+for h = 1, #ARGV / 2 do
+  local spec = specs[ARGV[2 * h]] or parse(ARGV[2 * h])
+  local hitsKey, blockKey = {}, {}
+  for i = 1, spec.n do
+    hitsKey[i] = KEYS[k]
+    k = k + 1
+    if spec.blockFor[i] > 0 then
+      blockKey[i] = KEYS[k]
+      k = k + 1
+    end
   end
-  reply[2 * i + 1] = math.max(0, remaining)
-  reply[2 * i + 2] = ms(reset[i])
+  local ok, reply = pcall(hit, ARGV[2 * h - 1], spec, hitsKey, blockKey)
+  if ok then
+    replies[h] = reply
+  elseif type(reply) == 'table' and reply.err then
+    replies[h] = reply.err
+  else
+    replies[h] = tostring(reply)
+  end
 end
-if not allowed then reply[2] = math.max(1, ms(retry)) end
-return reply`);
+return replies`);
