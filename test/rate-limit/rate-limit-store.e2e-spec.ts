@@ -71,6 +71,12 @@ describe('on standalone Redis', () => {
         expect(remaining(a)).toEqual([3, 2, 1, 0, 'denied', 'denied']);
         expect(remaining(b)).toEqual([3, 2, 1, 0, 'denied', 'denied']);
         expect(b[4].retryAfterMs).toBeGreaterThan(0);
+        // what Redis holds: four admitted hits of `ip:a`, expiring a window after them
+        const key = `{${namespace}:rl:ip:a}:default:${algorithm === 'sliding-window' ? 's' : 'f'}:4:60000`;
+        if (algorithm === 'sliding-window') expect(await client.zcard(key)).toBe(4);
+        else expect(await client.hget(key, 'n')).toBe('4');
+        expect(await client.pttl(key)).toBeGreaterThan(0);
+        expect(await client.pttl(key)).toBeLessThanOrEqual(60_000);
       },
     );
 

@@ -57,30 +57,54 @@ local function windowStart(window)
   return start, startTexts[window]
 end
 
+-- What this call has learnt of each counter key: the first hit of a tracker in a batch trims and
+-- reads it; the next ones (a burst of one client) reuse that and only write. Nothing but this
+-- script touches the key meanwhile, and every value is updated after each write that changes it.
+local known = {}
+local function counter(key, sliding, window)
+  local state = known[key]
+  if state then return state end
+  state = { count = 0 }
+  if sliding then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', cutoff(window))
+    state.count = redis.call('ZCARD', key)
+    if state.count > 0 then
+      state.oldest = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2])
+    end
+  else
+    state.start, state.startText = windowStart(window)
+    local stored = redis.call('HMGET', key, 'w', 'n')
+    if stored[1] == state.startText then state.count = tonumber(stored[2]) end
+  end
+  known[key] = state
+  return state
+end
+
 -- One hit against the limits of its spec (parsed below); returns its reply.
 local function hit(member, spec, hitsKey, blockKey)
   local sliding, n, limit, windowMs, blockFor = spec.sliding, spec.n, spec.limit, spec.windowMs, spec.blockFor
-  local count, reset, wait, over, start, startText = {}, {}, {}, {}, {}, {}
+  local count, reset, wait, over, states = {}, {}, {}, {}, {}
   local allowed = true
   for i = 1, n do
     local hits, window = hitsKey[i], windowMs[i] * 1000
-    local c, r, w = 0, 0, 0
+    local state = counter(hits, sliding, window)
+    local c, r, w = state.count, 0, 0
     if sliding then
-      redis.call('ZREMRANGEBYSCORE', hits, '-inf', cutoff(window))
-      c = redis.call('ZCARD', hits)
       if c > 0 then
-        r = tonumber(redis.call('ZRANGE', hits, 0, 0, 'WITHSCORES')[2]) + window - now
+        r = state.oldest + window - now
         if c >= limit[i] then
-          -- the hit whose leaving brings the count below the limit
+          -- the hit whose leaving brings the count below the limit (admitted hits of this call
+          -- are the newest, so the ones before it never move)
           local at = c - limit[i]
-          w = tonumber(redis.call('ZRANGE', hits, at, at, 'WITHSCORES')[2]) + window - now
+          if state.waitAt ~= at then
+            state.waitAt = at
+            state.leaves = tonumber(redis.call('ZRANGE', hits, at, at, 'WITHSCORES')[2])
+          end
+          w = state.leaves + window - now
         end
       end
     else
-      start[i], startText[i] = windowStart(window)
-      local state = redis.call('HMGET', hits, 'w', 'n')
-      if state[1] == startText[i] then c = tonumber(state[2]) end
-      r = start[i] + window - now
+      r = state.start + window - now
       if c >= limit[i] then w = r end
     end
     over[i] = c >= limit[i]
@@ -93,22 +117,30 @@ local function hit(member, spec, hitsKey, blockKey)
       end
     end
     if over[i] then allowed = false end
-    count[i], reset[i], wait[i] = c, r, w
+    count[i], reset[i], wait[i], states[i] = c, r, w, state
   end
 
   if allowed then
     for i = 1, n do
-      local hits = hitsKey[i]
+      local hits, state = hitsKey[i], states[i]
       if sliding then
         redis.call('ZADD', hits, nowText, member)
-        redis.call('PEXPIRE', hits, windowMs[i])
-        if count[i] == 0 then reset[i] = windowMs[i] * 1000 end
+        -- every hit of this call expires the key alike: once is enough
+        if not state.expires then
+          redis.call('PEXPIRE', hits, windowMs[i])
+          state.expires = true
+        end
+        if count[i] == 0 then
+          reset[i] = windowMs[i] * 1000
+          state.oldest = now
+        end
       elseif count[i] == 0 then
-        redis.call('HSET', hits, 'w', startText[i], 'n', 1)
+        redis.call('HSET', hits, 'w', state.startText, 'n', 1)
         redis.call('PEXPIRE', hits, ms(reset[i]))
       else
         redis.call('HINCRBY', hits, 'n', 1)
       end
+      state.count = count[i] + 1
       count[i] = count[i] + 1
     end
   else
