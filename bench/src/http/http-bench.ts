@@ -18,6 +18,8 @@ export interface HttpRun {
   p99Ms: number;
   /** CPU (user + system) of the app process per request. */
   cpuUsPerRequest: number;
+  /** CPU the Redis server used per request (`INFO cpu`; its network work included). */
+  redisCpuUsPerRequest: number;
   /** Redis commands during the run (INFO commandstats: script internals included). */
   commands: Record<string, number>;
   /** Commands the app's Redis client sent during the run. */
@@ -125,8 +127,10 @@ async function measure(
 ): Promise<HttpRun> {
   const cpuBefore = await cpuOf(app);
   const statsBefore = await redis.commandStats();
+  const redisCpuBefore = await redis.cpuUs();
   const result = await load(app, path, http, http.durationS);
   const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
+  const redisCpuAfter = await redis.cpuUs();
   const statsAfter = await redis.commandStats();
   const cpuAfter = await cpuOf(app);
   const requests = result.requests.total;
@@ -141,6 +145,7 @@ async function measure(
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     cpuUsPerRequest: cpuUs / received,
+    redisCpuUsPerRequest: (redisCpuAfter - redisCpuBefore) / received,
     commands,
     roundTrips: roundTrips(app.variant.client, cpuAfter.sent - cpuBefore.sent, commands),
     failures: result.non2xx + result.errors + result.timeouts,

@@ -61,6 +61,13 @@ export class BenchRedis {
     return stats;
   }
 
+  /** CPU time (user + system) the server process has used since start, in µs (`INFO cpu`). */
+  async cpuUs(): Promise<number> {
+    const info = await this.client().info('cpu');
+    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
+    return Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6);
+  }
+
   async resetStats(): Promise<void> {
     await this.client().config('RESETSTAT');
   }

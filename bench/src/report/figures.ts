@@ -172,7 +172,8 @@ function rateLimit(
   what: string,
   redis: boolean,
 ): Figure {
-  const target = redis ? '>= 0.9x, exactly 1 client round trip per request' : '>= 0.9x';
+  // One round trip at most, whatever the number of limits; concurrent requests may share one.
+  const target = redis ? '>= 0.9x, at most 1 client round trip per request' : '>= 0.9x';
   const v = httpVariant(results, variantId);
   if (!v) return { id, what, target, measured: 'not measured' };
   const ratio = pairedRatio(
@@ -189,7 +190,7 @@ function rateLimit(
       `; ${perRequest.toFixed(3)} client round trips/request ` +
       `(commandstats: evalsha ${(evalsha / received).toFixed(3)}, ` +
       `${commandsPerRequest(v.route.runs).toFixed(2)} commands incl. those inside the script)`;
-    pass = pass && Math.abs(perRequest - 1) < 0.01;
+    pass = pass && perRequest <= 1.01;
   }
   return { id, what, target, measured, pass };
 }

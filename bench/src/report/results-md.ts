@@ -190,6 +190,9 @@ function http(
       formatRatio(pairedRatio(rps(v.route.runs), rps(v.baseline.runs))),
       `${med(v.route.runs, (r) => r.p50Ms)} / ${med(v.route.runs, (r) => r.p99Ms)} (${med(v.baseline.runs, (r) => r.p50Ms)} / ${med(v.baseline.runs, (r) => r.p99Ms)})`,
       `${formatNumber(med(v.route.runs, (r) => r.cpuUsPerRequest))} (${formatNumber(med(v.baseline.runs, (r) => r.cpuUsPerRequest))})`,
+      v.variant.uses === 'redis'
+        ? formatNumber(med(v.route.runs, (r) => r.redisCpuUsPerRequest ?? Number.NaN))
+        : '–',
       commandsPerRequest(v.route.runs).toFixed(2),
       roundTripsPerRequest(v.route.runs).toFixed(2),
       String(failures),
@@ -205,6 +208,7 @@ function http(
         'vs baseline',
         'p50 / p99 ms (baseline)',
         'CPU µs/req (baseline)',
+        'Redis server CPU µs/req',
         'Redis cmds/req',
         'round trips/req',
         'non-2xx + errors',
