@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { CacheStoreError, CacheTimeoutError } from '@app/cache';
 import { RedisCircuit } from '../../libs/cache/src/redis/redis-circuit';
@@ -98,6 +99,21 @@ describe('RedisCircuit on a real Redis', () => {
     );
     expect(circuit.isOpen).toBe(false);
     expect(refusedAt.length).toBeGreaterThan(0);
+  });
+
+  it('keeps one probe waiting on a frozen server, not one more per interval', async () => {
+    await server.pause();
+    await expect(circuit.call(() => client.ping())).rejects.toThrow(CacheTimeoutError);
+    await sleep(500); // ten probe intervals
+    // The call that timed out and one probe: the client has no timeout that would drop them.
+    expect(client.commandQueue.length).toBe(2);
+    await server.resume();
+    await waitUntil(async () => !circuit.isOpen, {
+      what: 'the waiting probe to close the circuit',
+      timeoutMs: 2000,
+      intervalMs: 10,
+    });
+    expect(client.commandQueue.length).toBe(0);
   });
 
   it('counts an error reply to its probe as an answer', async () => {

@@ -46,6 +46,8 @@ export class RedisCircuit {
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
   private heldTimer: NodeJS.Timeout | undefined;
+  /** The probe command last sent, until the server answers it (or the connection drops it). */
+  private probeSent: Promise<unknown> | undefined;
   /** When the most recently sent call that got an answer was sent. */
   private answeredSentAt = Number.NEGATIVE_INFINITY;
   private peer: RedisCircuit | undefined;
@@ -170,7 +172,7 @@ export class RedisCircuit {
       this.probeTimer = undefined;
       if (this.openedAt === undefined || this.probing) return;
       this.probing = true;
-      this.run(this.probe)
+      this.run(this.sendProbe)
         .catch(() => undefined)
         .finally(() => {
           this.probing = false;
@@ -179,6 +181,22 @@ export class RedisCircuit {
     }, wait);
     this.probeTimer.unref();
   }
+
+  /**
+   * Sends the probe, or waits again on the one still unanswered: a frozen server keeps every
+   * command it was sent, so probing it anew each time would pile up one more per `retryAfter` on a
+   * connection that has no timeout of its own.
+   */
+  private readonly sendProbe = (): Promise<unknown> => {
+    if (this.probeSent !== undefined) return this.probeSent;
+    const sent = this.probe();
+    this.probeSent = sent;
+    const settled = (): void => {
+      if (this.probeSent === sent) this.probeSent = undefined;
+    };
+    sent.then(settled, settled);
+    return sent;
+  };
 
   private track(call: Pending): void {
     this.pending.push(call);

@@ -37,13 +37,14 @@ export function reconnectDelay(attempt: number): number {
  * Opens the ioredis client described by the options, set up so that a cache call never waits
  * longer than `commandTimeout`: no offline queue (commands fail at once while disconnected), no
  * resend of commands that got no reply, and background reconnection with a capped backoff. The
- * deadline itself is the circuit's; the client's own timeout is a backstop for calls made around it.
+ * deadline itself is the circuit's; the writing client's own timeout is a backstop for the calls
+ * made around its circuit (health checks, pub/sub).
  */
 export function createRedisConnection(options: ResolvedRedisOptions): RedisConnection {
   const owned = options.client === undefined;
-  const client = options.client ?? openClient(options);
+  const client = options.client ?? openClient(options, true);
   if (owned) logConnectionErrors(client);
-  const reader = owned ? openClient(options) : duplicate(options.client!);
+  const reader = owned ? openClient(options, false) : duplicate(options.client!);
   logConnectionErrors(reader);
   const circuit = new RedisCircuit(
     options.commandTimeout,
@@ -125,13 +126,21 @@ export function waitUntilReady(client: Redis | Cluster, timeout: number): Promis
   });
 }
 
-function openClient(options: ResolvedRedisOptions): Redis | Cluster {
+/**
+ * `backstop`: give the client a per-command timeout of its own behind the circuit's deadline. The
+ * reading connection of a standalone or Sentinel server goes without: every command on it goes
+ * through its circuit (which sends at most one probe at a time), and the timer ioredis arms and
+ * clears per command cost about a tenth of a sequential read. A Cluster client keeps it, because
+ * it retries commands on its own.
+ */
+function openClient(options: ResolvedRedisOptions, backstop: boolean): Redis | Cluster {
   const common: RedisOptions = {
     username: options.username,
     password: options.password,
     db: options.db,
     tls: options.tls === true ? {} : (options.tls as RedisOptions['tls']),
-    commandTimeout: backstopTimeout(options.commandTimeout),
+    commandTimeout:
+      backstop || options.cluster ? backstopTimeout(options.commandTimeout) : undefined,
     connectTimeout: options.connectTimeout,
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
