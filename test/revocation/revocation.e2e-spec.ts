@@ -173,6 +173,25 @@ describe('Token revocation on Redis', () => {
     ).resolves.toBe(false);
   });
 
+  it('checks made in one pass share one MGET after the first, each answered for its own token', async () => {
+    const jti = randomUUID();
+    await a.revocation.revoke({ sub: 'kate', jti, exp: nowSeconds() + 60 });
+    await a.revocation.revokeAllForSubject('leo', (nowSeconds() - 100) * 1000);
+    const checks = [
+      { sub: 'kate', jti, iat: nowSeconds(), revoked: true },
+      { sub: 'kate', jti: randomUUID(), iat: nowSeconds(), revoked: false },
+      { sub: 'leo', jti: randomUUID(), iat: nowSeconds() - 200, revoked: true },
+      { sub: 'leo', jti: randomUUID(), iat: nowSeconds(), revoked: false },
+      { sub: 'mia', jti: randomUUID(), iat: nowSeconds(), revoked: false },
+    ];
+    let answers: boolean[] = [];
+    const delta = await commandsDuring(server, async () => {
+      answers = await Promise.all(checks.map((check) => a.revocation.isRevoked(check)));
+    });
+    expect(delta).toEqual({ mget: 2 }); // the first alone, then the other four together
+    expect(answers).toEqual(checks.map((check) => check.revoked));
+  });
+
   it('escapes braces in the subject, so two subjects’ keys never collide', async () => {
     // Unescaped, the cutoff key of sub 'x}:jti:y' would be the key of sub 'x', jti 'y}:all'.
     const sub = 'x}:jti:y';

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { PassBatcher } from '../concurrency/pass-batcher';
 import { LuaScript } from '../redis/lua-script';
 import { callThrough, type RedisCircuit } from '../redis/redis-circuit';
 import type { RedisLane } from '../redis/redis-connection';
@@ -29,8 +30,17 @@ return 1`);
  * `sub` is escaped so that no `{`, `}` in it can end the tag early or make two subjects' keys
  * collide. The keys sit outside `<ns>:*` and `<ns>#*`, so clearing the cache never un-revokes.
  * Lifetimes are relative (PX): they follow the app's clock, which is what `exp` is checked by.
+ *
+ * Checks made in one pass of the event loop (a burst of requests) share one MGET, up to 64 per
+ * call; the first of a pass is sent at once. On a Cluster only checks of one subject share a call.
  */
 export class RedisRevocationStore implements RevocationStore {
+  private readonly isCluster: boolean;
+  private readonly checks = new PassBatcher<PendingCheck>(
+    (batch) => this.sendChecks(batch),
+    MAX_CHECKS_PER_CALL,
+  );
+
   constructor(
     private readonly client: Redis | Cluster,
     private readonly namespace: string,
@@ -38,7 +48,9 @@ export class RedisRevocationStore implements RevocationStore {
     private readonly circuit?: RedisCircuit,
     /** Checks go through this connection when given, so that no held write delays them. */
     private readonly reads?: RedisLane,
-  ) {}
+  ) {
+    this.isCluster = (client as Cluster).isCluster === true;
+  }
 
   async revokeToken(sub: string, jti: string, keepFor: number): Promise<void> {
     const key = this.tokenKey(sub, jti);
@@ -50,13 +62,39 @@ export class RedisRevocationStore implements RevocationStore {
     await this.call(() => REVOKE_SUBJECT.run(this.client, keys, [cutoff, toPx(keepFor)]));
   }
 
-  async isRevoked(sub: string, jti: string, iat: number): Promise<boolean> {
-    const keys = [this.subjectKey(sub), this.tokenKey(sub, jti)];
+  isRevoked(sub: string, jti: string, iat: number): Promise<boolean> {
+    const tag = this.tag(sub);
+    return new Promise<boolean>((resolve, reject) => {
+      const check: PendingCheck = {
+        cutoffKey: `${tag}:all`,
+        tokenKey: `${tag}:jti:${escape(jti)}`,
+        iat,
+        resolve,
+        reject,
+      };
+      this.checks.add(this.isCluster ? tag : '', check);
+    });
+  }
+
+  /** Reads the two keys of every check of a batch in one MGET and settles each check. */
+  private sendChecks(batch: PendingCheck[]): void {
+    const keys: string[] = [];
+    for (const check of batch) keys.push(check.cutoffKey, check.tokenKey);
     const reader = this.reads?.client ?? this.client;
     const circuit = this.reads?.circuit ?? this.circuit;
-    const [cutoff, token] = await callThrough(circuit, () => reader.mget(keys));
-    // Written as !(iat > cutoff) so that a cutoff that is not a number revokes: fail safe.
-    return token !== null || (cutoff !== null && !(iat > Number(cutoff)));
+    callThrough(circuit, () => reader.mget(keys)).then(
+      (values) => {
+        for (let i = 0; i < batch.length; i++) {
+          const cutoff = values[2 * i];
+          const token = values[2 * i + 1];
+          // Written as !(iat > cutoff) so that a cutoff that is not a number revokes: fail safe.
+          batch[i].resolve(token !== null || (cutoff !== null && !(batch[i].iat > Number(cutoff))));
+        }
+      },
+      (error: unknown) => {
+        for (const check of batch) check.reject(error);
+      },
+    );
   }
 
   /** The cutoff key of `sub`; exposed for tests and tooling. */
@@ -76,6 +114,18 @@ export class RedisRevocationStore implements RevocationStore {
   private tag(sub: string): string {
     return `{${this.namespace}:rv:${escape(sub)}}`;
   }
+}
+
+/** The most checks one MGET reads (two keys each). */
+const MAX_CHECKS_PER_CALL = 64;
+
+/** A check waiting for its batch to be read. */
+interface PendingCheck {
+  readonly cutoffKey: string;
+  readonly tokenKey: string;
+  readonly iat: number;
+  resolve(revoked: boolean): void;
+  reject(error: unknown): void;
 }
 
 function escape(part: string): string {
