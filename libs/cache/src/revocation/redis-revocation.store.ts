@@ -63,16 +63,12 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   isRevoked(sub: string, jti: string, iat: number): Promise<boolean> {
-    const tag = this.tag(sub);
+    const cutoffKey = this.subjectKey(sub);
+    const tokenKey = this.tokenKey(sub, jti);
     return new Promise<boolean>((resolve, reject) => {
-      const check: PendingCheck = {
-        cutoffKey: `${tag}:all`,
-        tokenKey: `${tag}:jti:${escape(jti)}`,
-        iat,
-        resolve,
-        reject,
-      };
-      this.checks.add(this.isCluster ? tag : '', check);
+      const check: PendingCheck = { cutoffKey, tokenKey, iat, resolve, reject };
+      // Both keys of a subject share its slot: on a Cluster, a batch holds one subject.
+      this.checks.add(this.isCluster ? cutoffKey : '', check);
     });
   }
 
