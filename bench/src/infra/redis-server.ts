@@ -64,8 +64,8 @@ export class BenchRedis {
   /** CPU time (user + system) the server process has used since start, in µs (`INFO cpu`). */
   async cpuUs(): Promise<number> {
     const info = await this.client().info('cpu');
-    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
-    return Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6);
+    const seconds = (name: string) => Number(infoField(info, name));
+    return Math.round((seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6);
   }
 
   async resetStats(): Promise<void> {
@@ -83,8 +83,7 @@ export class BenchRedis {
 
   /** `INFO server` field, e.g. `redis_version`. */
   async serverField(name: string): Promise<string> {
-    const info = await this.client().info('server');
-    return new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '?';
+    return infoField(await this.client().info('server'), name) ?? '?';
   }
 
   async stop(): Promise<void> {
@@ -157,4 +156,9 @@ export function serverUsecDelta(before: CommandStats, after: CommandStats): numb
     if (!isBenchCommand(command)) usec += stat.usec - (before[command]?.usec ?? 0);
   }
   return usec;
+}
+
+/** One `name:value` field of an `INFO` reply. */
+function infoField(info: string, name: string): string | undefined {
+  return new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
 }

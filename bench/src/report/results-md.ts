@@ -191,7 +191,7 @@ function http(
       `${med(v.route.runs, (r) => r.p50Ms)} / ${med(v.route.runs, (r) => r.p99Ms)} (${med(v.baseline.runs, (r) => r.p50Ms)} / ${med(v.baseline.runs, (r) => r.p99Ms)})`,
       `${formatNumber(med(v.route.runs, (r) => r.cpuUsPerRequest))} (${formatNumber(med(v.baseline.runs, (r) => r.cpuUsPerRequest))})`,
       v.variant.uses === 'redis'
-        ? formatNumber(med(v.route.runs, (r) => r.redisCpuUsPerRequest ?? Number.NaN))
+        ? formatNumber(med(v.route.runs, (r) => r.redisCpuUsPerRequest))
         : '–',
       commandsPerRequest(v.route.runs).toFixed(2),
       roundTripsPerRequest(v.route.runs).toFixed(2),
