@@ -16,11 +16,15 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-describeCacheStoreContract('Redis Cluster', (namespace) => {
-  const client = new Cluster(cluster.startupNodes, { enableAutoPipelining: true });
-  clients.push(client);
-  return new RedisStore(client, { namespace, binary: false, owned: false });
-});
+describeCacheStoreContract(
+  'Redis Cluster',
+  (namespace) => {
+    const client = new Cluster(cluster.startupNodes, { enableAutoPipelining: true });
+    clients.push(client);
+    return new RedisStore(client, { namespace, binary: false, owned: false });
+  },
+  { shared: true },
+);
 
 describeCacheService('a 3-master Redis Cluster', () => ({
   redis: { cluster: { nodes: cluster.startupNodes } },

@@ -187,7 +187,8 @@ describe('CacheService when Redis misbehaves', () => {
     await cache.del('user:1'); // times out: journaled
     await server.resume();
     await expect(cache.get('user:1')).resolves.toBeUndefined();
-    await waitUntil(async () => (await server.cli('EXISTS', `${namespace}:user:1`)) === '0', {
+    // A delete replaces the entry with its eviction mark (`~<epoch ms>`).
+    await waitUntil(async () => (await server.cli('GET', `${namespace}:user:1`)).startsWith('~'), {
       what: 'the journaled eviction to reach Redis',
       timeoutMs: 3000,
     });

@@ -38,7 +38,7 @@ describeCacheStoreContract(
       (listener) => new InvalidationBus(client, `${namespace}#l1`, listener),
     );
   },
-  { peeks: true },
+  { peeks: true, shared: true },
 );
 
 describeCacheService('Redis with an L1 tier', () => ({ redis: { url: server.url }, l1: {} }));

@@ -10,6 +10,11 @@ interface ContractOptions {
   binary?: boolean;
   /** Whether the store answers `peek` (in-process stores). */
   peeks?: boolean;
+  /**
+   * Whether instances share the store (Redis): it then refuses loaded values over changes made
+   * since their load began, which an in-process store leaves to the service's single flight.
+   */
+  shared?: boolean;
 }
 
 let sequence = 0;
@@ -119,6 +124,79 @@ export function describeCacheStoreContract(
       expect(await store.get('a')).toBeUndefined();
       expect(text((await store.get('b'))?.payload)).toBe('B');
     });
+
+    if (options.shared) {
+      describe('loaded values and changes made by other instances', () => {
+        const loaded = (key: string, value: string, extra: Partial<StoredEntry>) => ({
+          key,
+          entry: entry(value, extra),
+          keepFor: 60_000,
+          loaded: true,
+        });
+
+        it('refuses a value loaded before a delete, reads the deleted key as a miss, and stores later loads', async () => {
+          const other = await open(namespace);
+          const before = Date.now() - 20;
+          await other.delete(['absent', 'present', 'tagged']);
+          await expect(
+            store.set([
+              loaded('absent', 'old', { createdAt: before }),
+              loaded('tagged', 'old', { createdAt: before, tags: ['users'] }),
+            ]),
+          ).resolves.toBe(2);
+          await expect(store.get('absent')).resolves.toBeUndefined();
+          await expect(store.get('tagged', ['users'])).resolves.toBeUndefined();
+          await expect(store.getMany(['absent', 'present'])).resolves.toEqual([
+            undefined,
+            undefined,
+          ]);
+          await sleep(2);
+          await expect(
+            store.set([loaded('absent', 'new', { createdAt: Date.now() })]),
+          ).resolves.toBe(0);
+          expect(text((await store.get('absent'))?.payload)).toBe('new');
+          // A plain write is a change of its own: stored whatever its createdAt.
+          await store.set([
+            { key: 'present', entry: entry('set', { createdAt: before }), keepFor: 60_000 },
+          ]);
+          expect(text((await store.get('present'))?.payload)).toBe('set');
+        });
+
+        it('refuses a value loaded before the entry it would replace was created, or before a tag was invalidated', async () => {
+          const now = Date.now();
+          await store.set([
+            { key: 'k', entry: entry('newer', { createdAt: now }), keepFor: 60_000 },
+          ]);
+          await expect(store.set([loaded('k', 'older', { createdAt: now - 50 })])).resolves.toBe(1);
+          expect(text((await store.get('k'))?.payload)).toBe('newer');
+          await expect(store.set([loaded('k', 'same', { createdAt: now })])).resolves.toBe(0);
+          expect(text((await store.get('k'))?.payload)).toBe('same');
+
+          await store.invalidateTags(['posts'], now);
+          await expect(
+            store.set([loaded('p', 'stale', { createdAt: now - 1, tags: ['posts'] })]),
+          ).resolves.toBe(1);
+          await expect(
+            store.set([loaded('p', 'fresh', { createdAt: now + 1, tags: ['posts'] })]),
+          ).resolves.toBe(0);
+          expect(text((await store.get('p', ['posts']))?.payload)).toBe('fresh');
+        });
+
+        it('counts only entries in a pattern delete, and refuses loads begun before it', async () => {
+          const before = Date.now() - 20;
+          await store.delete(['user:3']);
+          await store.set([
+            { key: 'user:1', entry: entry('1'), keepFor: 60_000 },
+            { key: 'user:2', entry: entry('2'), keepFor: 60_000 },
+          ]);
+          await expect(store.deleteByPattern('user:*')).resolves.toBe(2);
+          await expect(store.set([loaded('user:1', 'old', { createdAt: before })])).resolves.toBe(
+            1,
+          );
+          await expect(store.get('user:1')).resolves.toBeUndefined();
+        });
+      });
+    }
 
     it('makes entries with an invalidated tag a miss, and leaves others alone', async () => {
       const created = Date.now() - 10;

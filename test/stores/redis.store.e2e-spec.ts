@@ -21,9 +21,12 @@ function open(namespace: string, binary: boolean): RedisStore {
   return new RedisStore(client, { namespace, binary, owned: false });
 }
 
-describeCacheStoreContract('Redis (strings)', (namespace) => open(namespace, false));
+describeCacheStoreContract('Redis (strings)', (namespace) => open(namespace, false), {
+  shared: true,
+});
 describeCacheStoreContract('Redis (buffers)', (namespace) => open(namespace, true), {
   binary: true,
+  shared: true,
 });
 
 describe('RedisStore on standalone Redis', () => {

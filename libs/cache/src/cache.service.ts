@@ -48,6 +48,8 @@ const REPLAY_INTERVAL_MS = 200;
 const MAX_POLL_DELAY_MS = 50;
 /** Locks whose reply was lost are released after recovery; past this many, the oldest lapse alone. */
 const MAX_ABANDONED_LOCKS = 1000;
+/** A load whose value the store refused (the key changed meanwhile) runs once more, not again. */
+const MAX_LOAD_RUNS = 2;
 
 /**
  * The cache: reads, writes, stampede protection, tags and patterns over the configured store.
@@ -179,7 +181,7 @@ export class CacheService implements OnApplicationShutdown {
   /** Stores a value with options already in milliseconds (used by `@CachePut`). */
   async put(key: string, value: unknown, options: ResolvedWriteOptions): Promise<void> {
     if (value === undefined) return;
-    await this.changing([key], () => this.storeLoaded(key, value, options, Date.now()));
+    await this.changing([key], () => this.storeValue(key, value, options, Date.now(), false));
   }
 
   /** Makes every entry stored with one of `tags` a miss, on every instance sharing the store. */
@@ -285,27 +287,33 @@ export class CacheService implements OnApplicationShutdown {
     }
   }
 
-  /** Runs the loader and stores its value, unless a change to the key came meanwhile. */
+  /**
+   * Runs the loader and stores its value, unless a change to the key came meanwhile: one made
+   * here detaches the flight; one made by another instance makes the store refuse the value, and
+   * the loader runs once more, so that no caller who joined after that change gets what was read
+   * before it.
+   */
   private async load<T>(
     key: string,
     loader: () => T | Promise<T>,
     options: ResolvedWriteOptions,
     flight: Flight,
   ): Promise<T> {
-    const startedAt = Date.now();
-    let value: T;
-    try {
-      value = await loader();
-    } catch (error) {
-      this.counters.loadErrors++;
-      throw error;
+    for (let run = 1; ; run++) {
+      const startedAt = Date.now();
+      let value: T;
+      try {
+        value = await loader();
+      } catch (error) {
+        this.counters.loadErrors++;
+        throw error;
+      }
+      this.counters.loads++;
+      if (flight.detached || value === undefined) return value;
+      if (options.accept !== undefined && !options.accept(value)) return value;
+      const refused = await this.storeLoaded(key, value, options, startedAt);
+      if (!refused || run === MAX_LOAD_RUNS || flight.detached) return value;
     }
-    this.counters.loads++;
-    if (flight.detached || value === undefined) return value;
-    if (options.accept === undefined || options.accept(value)) {
-      await this.storeLoaded(key, value, options, startedAt);
-    }
-    return value;
   }
 
   private refreshInBackground<T>(
@@ -392,6 +400,7 @@ export class CacheService implements OnApplicationShutdown {
     value: unknown,
     options: ResolvedWriteOptions,
     createdAt: number,
+    loaded = false,
   ): StoreWrite {
     const ttl = options.ttl ?? this.options.ttl;
     const jittered = ttl * (1 + Math.random() * this.options.jitter);
@@ -405,33 +414,48 @@ export class CacheService implements OnApplicationShutdown {
         tags: options.tags ?? [],
       },
       keepFor: jittered + (options.grace ?? 0),
+      loaded,
     };
   }
 
-  /** A loaded value that cannot be serialized is returned to the caller, just not stored. */
-  private async storeLoaded(
+  /** Stores a value its loader read from `startedAt` on; true if the store refused it. */
+  private storeLoaded(
     key: string,
     value: unknown,
     options: ResolvedWriteOptions,
     startedAt: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
+    return this.storeValue(key, value, options, startedAt, true);
+  }
+
+  /** A value that cannot be serialized is returned to the caller, just not stored. */
+  private async storeValue(
+    key: string,
+    value: unknown,
+    options: ResolvedWriteOptions,
+    createdAt: number,
+    loaded: boolean,
+  ): Promise<boolean> {
     let write: StoreWrite;
     try {
-      write = this.toWrite(key, value, options, startedAt);
+      write = this.toWrite(key, value, options, createdAt, loaded);
     } catch (error) {
       this.counters.errors++;
       this.logger.warn(
         `Not caching "${key}": its value cannot be serialized: ${describeError(error)}`,
       );
-      return;
+      return false;
     }
-    await this.write([write]);
+    return (await this.write([write])) > 0;
   }
 
-  private async write(writes: StoreWrite[]): Promise<void> {
-    if (writes.length === 0) return;
-    if ((await this.attempt(this.store.set(writes))) !== FAILED)
-      this.counters.sets += writes.length;
+  /** Resolves to how many (loaded) writes the store refused. */
+  private async write(writes: StoreWrite[]): Promise<number> {
+    if (writes.length === 0) return 0;
+    const refused = await this.attempt(this.store.set(writes));
+    if (refused === FAILED) return 0;
+    this.counters.sets += writes.length - (refused ?? 0);
+    return refused ?? 0;
   }
 
   /**
@@ -443,7 +467,7 @@ export class CacheService implements OnApplicationShutdown {
    */
   private async changing(
     keys: readonly string[] | undefined,
-    apply: () => Promise<void>,
+    apply: () => Promise<unknown>,
   ): Promise<void> {
     this.detachLoads(keys);
     try {

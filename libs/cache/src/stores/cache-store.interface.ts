@@ -25,6 +25,13 @@ export interface StoreWrite {
   key: string;
   entry: StoredEntry;
   keepFor: number;
+  /**
+   * A value a loader read from its source, its load begun at `entry.createdAt`. A store shared by
+   * several instances refuses it when the key was deleted at or after then, or holds an entry
+   * created later: what the load read may predate another instance's update. Other writes (`set`,
+   * `@CachePut`) are changes of their own and always stored.
+   */
+  loaded?: boolean;
 }
 
 /**
@@ -50,8 +57,11 @@ export interface CacheStore {
   peek?(key: string): StoredEntry | undefined;
   /** Reads many entries in one round trip, in order. */
   getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]>;
-  /** Writes entries (one round trip for many). */
-  set(writes: readonly StoreWrite[]): Promise<void>;
+  /**
+   * Writes entries (one round trip for many). May resolve to how many `loaded` writes it refused
+   * (nothing: none).
+   */
+  set(writes: readonly StoreWrite[]): Promise<number | void>;
   /** Removes entries. */
   delete(keys: readonly string[]): Promise<void>;
   /** Makes every entry created at or before `at` with one of `tags` a miss. */

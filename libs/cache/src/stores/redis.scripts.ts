@@ -14,16 +14,65 @@ local function keep_tags(first, ms)
 end
 `;
 
-/** KEYS[1] = entry, KEYS[2..] = its tag keys; ARGV[1] = encoded entry, ARGV[2] = ms to keep it. */
-export const SET_TAGGED_ENTRY = new LuaScript(`${KEEP_TAGS}
+/**
+ * An entry key holds an encoded entry (it starts with `[createdAt,`), an eviction mark `~at` left
+ * by a delete (epoch ms), or nothing. `changed_since(key, t)` tells whether it was evicted at or
+ * after `t`, or holds an entry created after `t`: then a value loaded from `t` on is out of date.
+ */
+const CHANGED_SINCE = `
+local function changed_since(key, t)
+  local head = redis.call('GETRANGE', key, 0, 24)
+  local kind = string.byte(head, 1)
+  if kind == 126 then return (tonumber(string.sub(head, 2)) or 0) >= t end
+  if kind == 91 then return (tonumber(string.match(head, '^%[(%d+)')) or 0) > t end
+  return false
+end
+`;
+
+/**
+ * KEYS[1] = entry, KEYS[2..] = its tag keys; ARGV[1] = encoded entry, ARGV[2] = ms to keep it,
+ * ARGV[3] = for a loaded value, when its load began (epoch ms), else ''. A loaded value is not
+ * stored over a change made since its load began: `CHANGED_SINCE`, or one of its tags
+ * invalidated at or after then. Returns 1 if stored, else 0.
+ */
+export const SET_ENTRY = new LuaScript(`${KEEP_TAGS}${CHANGED_SINCE}
+if ARGV[3] ~= '' then
+  local since = tonumber(ARGV[3])
+  if changed_since(KEYS[1], since) then return 0 end
+  for i = 2, #KEYS do
+    if (tonumber(redis.call('GET', KEYS[i])) or 0) >= since then return 0 end
+  end
+end
 keep_tags(2, ARGV[2])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`);
 
-/** KEYS = tag keys; ARGV[1] = ms to keep them. Used on a Cluster, one slot at a time. */
+/**
+ * KEYS = entry keys; ARGV[1] = when (epoch ms), ARGV[2] = ms to keep the marks, ARGV[3] = '1' to
+ * mark only the keys that hold a value (a pattern delete), '' to mark every key (a delete: a load
+ * of a missing key may be under way). Replaces each value with the eviction mark `~when`, keeping a
+ * later mark. Returns how many values it replaced.
+ */
+export const MARK_EVICTED = new LuaScript(`
+local replaced = 0
+for _, key in ipairs(KEYS) do
+  local head = redis.call('GETRANGE', key, 0, 24)
+  local mark = string.byte(head, 1) == 126
+  if head ~= '' and not mark then replaced = replaced + 1 end
+  local write = not mark or (ARGV[3] ~= '1' and (tonumber(string.sub(head, 2)) or 0) < tonumber(ARGV[1]))
+  if write and (head ~= '' or ARGV[3] ~= '1') then
+    redis.call('SET', key, '~' .. ARGV[1], 'PX', ARGV[2])
+  end
+end
+return replaced`);
+
+/**
+ * KEYS[1] = a tag key; ARGV[1] = ms to keep it. Used on a Cluster, one slot at a time. Returns the
+ * tag's invalidation time ('0': never).
+ */
 export const KEEP_TAG_KEYS = new LuaScript(`${KEEP_TAGS}
 keep_tags(1, ARGV[1])
-return 1`);
+return redis.call('GET', KEYS[1])`);
 
 /**
  * KEYS = tag keys; ARGV[1] = invalidation time (epoch ms), ARGV[2] = minimum ms to remember it.

@@ -5,9 +5,23 @@ import type { CacheStore, StoredEntry, StoreWrite } from './cache-store.interfac
 import { decodeEnvelope, encodeEnvelope } from './entry-envelope';
 import { callThrough, type RedisCircuit } from '../redis/redis-circuit';
 import { closeClient, type RedisLane } from '../redis/redis-connection';
-import { INVALIDATE_TAGS, KEEP_TAG_KEYS, RELEASE_LOCK, SET_TAGGED_ENTRY } from './redis.scripts';
+import {
+  INVALIDATE_TAGS,
+  KEEP_TAG_KEYS,
+  MARK_EVICTED,
+  RELEASE_LOCK,
+  SET_ENTRY,
+} from './redis.scripts';
 
 const SCAN_COUNT = 500;
+
+/**
+ * How long a deleted key keeps its eviction mark: a load that began before the delete, on any
+ * instance, and stores within this time is refused (see {@link RedisStore}).
+ */
+export const EVICTION_MARK_MS = 60_000;
+/** The first character of an eviction mark (`~when`); an encoded entry starts with `[`. */
+const MARK = 126;
 
 export interface RedisStoreOptions {
   namespace: string;
@@ -50,6 +64,13 @@ const WRITE_HEARTBEAT_MS = 200;
  * Reads are refused while writes do not reach Redis, and for `READ_TRUST_DELAY_MS` after they do
  * again: an eviction another instance could not apply meanwhile would leave a stale entry
  * readable (a write pause holds writes, not reads).
+ *
+ * A delete leaves an eviction mark (`~when`) at the entry key for `EVICTION_MARK_MS`, read as a
+ * miss. A loaded value (`StoreWrite.loaded`) is stored by a script that refuses it when the key
+ * was evicted at or after its load began, or holds an entry created later: a load on one instance
+ * that read the source before another instance's update cannot store what it read over that
+ * update's delete. The mark shares the entry's slot on a Cluster. Times are the instances' clocks,
+ * as for tags.
  */
 export class RedisStore implements CacheStore {
   private readonly entryPrefix: string;
@@ -86,12 +107,12 @@ export class RedisStore implements CacheStore {
     const entryKey = this.entryPrefix + key;
     if (tags === undefined || tags.length === 0) {
       const raw = await this.read(() => this.rawGet(entryKey));
-      return raw === null ? undefined : this.checkTags(decodeSafely(raw));
+      return isEntry(raw) ? this.checkTags(decodeSafely(raw)) : undefined;
     }
     const [raw, marks] = await this.read(() =>
       Promise.all([this.rawGet(entryKey), this.readMarks(tags)]),
     );
-    return raw === null ? undefined : this.checkTags(decodeSafely(raw), toMarks(tags, marks));
+    return isEntry(raw) ? this.checkTags(decodeSafely(raw), toMarks(tags, marks)) : undefined;
   }
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
@@ -100,24 +121,25 @@ export class RedisStore implements CacheStore {
     this.readSinceHeartbeat = true;
     const entryKeys = keys.map((key) => this.entryPrefix + key);
     const raws = await this.read(() => this.rawGetMany(entryKeys));
-    const entries = raws.map((raw) => (raw === null ? undefined : decodeSafely(raw)));
+    const entries = raws.map((raw) => (isEntry(raw) ? decodeSafely(raw) : undefined));
     const tags = [...new Set(entries.flatMap((entry) => entry?.tags ?? []))];
     if (tags.length === 0) return entries;
     const marks = toMarks(tags, await this.read(() => this.readMarks(tags)));
     return entries.map((entry) => entry && (isValid(entry, marks) ? entry : undefined));
   }
 
-  async set(writes: readonly StoreWrite[]): Promise<void> {
-    await Promise.all(writes.map((write) => this.write(write)));
+  /** Resolves to how many loaded writes were refused (see the class comment). */
+  async set(writes: readonly StoreWrite[]): Promise<number> {
+    const stored = await Promise.all(writes.map((write) => this.write(write)));
+    return stored.filter((done) => !done).length;
   }
 
   async delete(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    const entryKeys = keys.map((key) => this.entryPrefix + key);
-    await this.call<unknown>(() =>
-      this.cluster
-        ? Promise.all(entryKeys.map((key) => this.client.unlink(key)))
-        : this.client.unlink(...entryKeys),
+    await this.markEvicted(
+      this.client,
+      keys.map((key) => this.entryPrefix + key),
+      false,
     );
   }
 
@@ -132,13 +154,24 @@ export class RedisStore implements CacheStore {
     );
   }
 
+  /** Replaces the matching entries with eviction marks; returns how many entries there were. */
   async deleteByPattern(pattern: string): Promise<number> {
-    return this.scanAndUnlink(this.entryPrefix + pattern);
+    return this.scanAll(this.entryPrefix + pattern, (node, keys) =>
+      this.markEvicted(node, keys, true),
+    );
   }
 
+  /** Unlinks every key of the namespace: entries, marks, tags and locks. */
   async clear(): Promise<void> {
-    await this.scanAndUnlink(`${this.options.namespace}:*`);
-    await this.scanAndUnlink(`${this.options.namespace}#*`);
+    const unlink = (node: Redis, keys: string[]): Promise<number> =>
+      this.call(() =>
+        // On a Cluster a node's keys span many slots, so each key is unlinked on its own.
+        this.cluster
+          ? Promise.all(keys.map((key) => node.unlink(key))).then(sum)
+          : node.unlink(...keys),
+      );
+    await this.scanAll(`${this.options.namespace}:*`, unlink);
+    await this.scanAll(`${this.options.namespace}#*`, unlink);
   }
 
   async lock(key: string, token: string, ttl: number): Promise<boolean> {
@@ -162,24 +195,43 @@ export class RedisStore implements CacheStore {
     ]);
   }
 
-  private async write({ key, entry, keepFor }: StoreWrite): Promise<void> {
+  /** Whether the entry was stored: a loaded one is refused over a later change. */
+  private async write({ key, entry, keepFor, loaded }: StoreWrite): Promise<boolean> {
     const entryKey = this.entryPrefix + key;
     const value = encodeEnvelope(entry);
     const ms = Math.max(1, Math.ceil(keepFor));
-    if (entry.tags.length === 0) {
+    const since = loaded ? entry.createdAt : '';
+    if (entry.tags.length === 0 && !loaded) {
       await this.call(() => this.client.set(entryKey, value, 'PX', ms));
-      return;
+      return true;
     }
     const tagKeys = entry.tags.map((tag) => this.tagPrefix + tag);
-    if (!this.cluster) {
-      await this.call(() => SET_TAGGED_ENTRY.run(this.client, [entryKey, ...tagKeys], [value, ms]));
-      return;
+    if (this.cluster && tagKeys.length > 0) {
+      // Tag marks first: a reader that finds the entry also finds marks that outlive it.
+      const marks = await this.call(() =>
+        Promise.all(tagKeys.map((tagKey) => KEEP_TAG_KEYS.run(this.client, [tagKey], [ms]))),
+      );
+      if (loaded && marks.some((mark) => Number(mark) >= entry.createdAt)) return false;
     }
-    // Tag marks first: a reader that finds the entry also finds marks that outlive it.
-    await this.call(() =>
-      Promise.all(tagKeys.map((tagKey) => KEEP_TAG_KEYS.run(this.client, [tagKey], [ms]))),
+    const keys = this.cluster ? [entryKey] : [entryKey, ...tagKeys];
+    const stored = await this.call(() => SET_ENTRY.run(this.client, keys, [value, ms, since]));
+    return stored === 1;
+  }
+
+  /** Replaces values with eviction marks (every key, or with `onlyValues` those holding one). */
+  private async markEvicted(
+    node: Redis | Cluster,
+    keys: string[],
+    onlyValues: boolean,
+  ): Promise<number> {
+    const args = [Date.now(), EVICTION_MARK_MS, onlyValues ? '1' : ''];
+    // On a Cluster the keys span many slots: one script run per key.
+    const replaced = await this.call(() =>
+      this.cluster
+        ? Promise.all(keys.map((key) => MARK_EVICTED.run(node, [key], args)))
+        : MARK_EVICTED.run(node, keys, args).then((count) => [count]),
     );
-    await this.call(() => this.client.set(entryKey, value, 'PX', ms));
+    return sum(replaced);
   }
 
   /** Whether writes reach Redis, and have for long enough that reads can be trusted. */
@@ -247,9 +299,13 @@ export class RedisStore implements CacheStore {
     });
   }
 
-  private async scanAndUnlink(match: string): Promise<number> {
+  /** Scans every primary for `match` and hands each batch of keys to `act`; sums what it returns. */
+  private async scanAll(
+    match: string,
+    act: (node: Redis, keys: string[]) => Promise<number>,
+  ): Promise<number> {
     const nodes = this.cluster ? (this.client as Cluster).nodes('master') : [this.client as Redis];
-    let deleted = 0;
+    let total = 0;
     for (const node of nodes) {
       let cursor = '0';
       do {
@@ -257,18 +313,21 @@ export class RedisStore implements CacheStore {
           node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT),
         );
         cursor = next;
-        if (keys.length === 0) continue;
-        // On a Cluster a node's keys span many slots, so each key is unlinked on its own.
-        const counts = await this.call(() =>
-          this.cluster
-            ? Promise.all(keys.map((key) => node.unlink(key)))
-            : node.unlink(...keys).then((count) => [count]),
-        );
-        deleted += counts.reduce((sum, count) => sum + count, 0);
+        if (keys.length > 0) total += await act(node, keys);
       } while (cursor !== '0');
     }
-    return deleted;
+    return total;
   }
+}
+
+/** An encoded entry, not a miss or an eviction mark. */
+function isEntry(raw: Raw): raw is string | Buffer {
+  if (raw === null) return false;
+  return (typeof raw === 'string' ? raw.charCodeAt(0) : raw[0]) !== MARK;
+}
+
+function sum(counts: readonly unknown[]): number {
+  return counts.reduce<number>((total, count) => total + Number(count), 0);
 }
 
 function toMarks(

@@ -52,13 +52,14 @@ export class TieredStore implements CacheStore, InvalidationListener {
     });
   }
 
-  async set(writes: readonly StoreWrite[]): Promise<void> {
+  async set(writes: readonly StoreWrite[]): Promise<number | void> {
     const keys = writes.map((write) => write.key);
     // Not written through to L1: only a read knows whether the store accepted the entry (a tag
     // invalidated since its load began makes it a miss), so L1 fills on the next read.
     this.changed({ keys });
-    await this.l2.set(writes);
+    const refused = await this.l2.set(writes);
     await this.bus.publish({ keys });
+    return refused;
   }
 
   async delete(keys: readonly string[]): Promise<void> {
