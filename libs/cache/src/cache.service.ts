@@ -428,7 +428,11 @@ export class CacheService implements OnApplicationShutdown {
     return this.storeValue(key, value, options, startedAt, true);
   }
 
-  /** A value that cannot be serialized is returned to the caller, just not stored. */
+  /**
+   * Stores a value (a `loaded` one only if its key did not change since `createdAt`, see
+   * `StoreWrite.loaded`); resolves to true if the store refused it. A value that cannot be
+   * serialized is returned to the caller, just not stored.
+   */
   private async storeValue(
     key: string,
     value: unknown,
