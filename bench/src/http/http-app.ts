@@ -17,13 +17,13 @@ async function appFor(
   redisUrl: string,
   namespace: string,
 ): Promise<DynamicModule> {
-  const [kind, store, last] = variant.split('-');
+  const [kind, store, last, option] = variant.split('-');
   if (kind === 'module' || kind === 'throttler') {
     const { moduleRateLimitApp, throttlerApp } = await import('./rate-limit.apps');
     const limits = Number(last) as LimitCount;
     const where = store as 'redis' | 'memory';
     return kind === 'module'
-      ? moduleRateLimitApp(where, limits, redisUrl, namespace)
+      ? moduleRateLimitApp(where, limits, redisUrl, namespace, option !== 'noheaders')
       : throttlerApp(where, limits, redisUrl);
   }
   if (kind === 'nest') {

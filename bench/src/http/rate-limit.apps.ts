@@ -45,12 +45,16 @@ function pingController(guard: Type): Type {
   return PingController;
 }
 
-/** This module's `RateLimitGuard` with 1 or 2 named limits, on Redis or on the memory store. */
+/**
+ * This module's `RateLimitGuard` with 1 or 2 named limits, on Redis or on the memory store, with its
+ * default headers or (`headers` false) none.
+ */
 export function moduleRateLimitApp(
   store: 'redis' | 'memory',
   limits: LimitCount,
   redisUrl: string,
   namespace: string,
+  headers = true,
 ): DynamicModule {
   @Module({})
   class RateLimitApp {}
@@ -60,7 +64,7 @@ export function moduleRateLimitApp(
       CacheModule.forRoot({
         namespace,
         redis: store === 'redis' ? { url: redisUrl } : undefined,
-        rateLimit: { limits: LIMITS.slice(0, limits) },
+        rateLimit: { limits: LIMITS.slice(0, limits), ...(headers ? {} : { headers: false }) },
       }),
     ],
     controllers: [pingController(RateLimitGuard)],

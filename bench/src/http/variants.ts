@@ -51,6 +51,11 @@ export const HTTP_VARIANTS: readonly HttpVariant[] = [
   rateLimit('module-memory-1', 'this module RateLimitGuard, memory, 1 limit', 'memory'),
   rateLimit('module-memory-2', 'this module RateLimitGuard, memory, 2 limits', 'memory'),
   rateLimit(
+    'module-memory-2-noheaders',
+    'this module RateLimitGuard, memory, 2 limits, `headers: false` (what the five default headers cost)',
+    'memory',
+  ),
+  rateLimit(
     'nest-admit-all',
     "a guard that admits every request (Nest's guard step alone)",
     'memory',
