@@ -1,10 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
 import { CacheStoreError, CacheTimeoutError } from '@app/cache';
 import { RedisCircuit } from '../../libs/cache/src/redis/redis-circuit';
 import { startRedis, waitUntil, type RedisServer } from '../harness';
 
 const TIMEOUT = 100;
+
+/** V8's `gc()`, without starting Node with `--expose-gc`. */
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
 
 /** A client with no timeout of its own (every deadline here is the circuit's), once connected. */
 async function connect(server: RedisServer): Promise<Redis> {
@@ -43,6 +51,19 @@ describe('RedisCircuit on a real Redis', () => {
   it('settles a call with its reply', async () => {
     await expect(circuit.call(() => client.ping())).resolves.toBe('PONG');
     expect(circuit.isOpen).toBe(false);
+  });
+
+  it('keeps nothing of a call once it settled, though its deadline timer still runs', async () => {
+    const gc = exposeGc();
+    const replies: WeakRef<object>[] = [];
+    const read = async (): Promise<void> => {
+      const reply = await circuit.call(() => client.hgetall('no-such-hash'));
+      replies.push(new WeakRef(reply));
+    };
+    for (let i = 0; i < 5; i++) await read();
+    await new Promise((resolve) => setImmediate(resolve)); // a new job: WeakRef targets may go
+    gc();
+    expect(replies.filter((reply) => reply.deref() !== undefined)).toHaveLength(0);
   });
 
   it('lets a reply that arrived while the event loop was busy win over the deadline', async () => {

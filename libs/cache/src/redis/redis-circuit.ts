@@ -11,6 +11,9 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** Takes the place of a settled call in `pending`, so that nothing of the call is kept. */
+const SETTLED: Pending = { sentAt: 0, done: true, reject: () => undefined };
+
 /**
  * Every Redis call of the module goes through one circuit per connection, which gives what the
  * client alone does not:
@@ -119,6 +122,7 @@ export class RedisCircuit {
           if (call.done) return;
           call.done = true;
           this.answered(call);
+          this.dropSettled();
           resolve(value);
         },
         (error: unknown) => {
@@ -126,6 +130,7 @@ export class RedisCircuit {
           call.done = true;
           if (isTimeout(error)) this.trip(`no answer within ${this.timeout} ms`, call.sentAt);
           else if (isReply(error)) this.answered(call);
+          this.dropSettled();
           reject(error);
         },
       );
@@ -204,19 +209,27 @@ export class RedisCircuit {
     if (this.peer !== undefined && this.heldTimer === undefined) this.armHeldCheck();
   }
 
+  /**
+   * Forgets the settled calls at the front as soon as they settle (replies come in call order), so
+   * that a settled call (its promise and reply) is not kept until the next deadline check: kept that
+   * long, every reply outlived a young-generation GC and was copied to the old one.
+   */
+  private dropSettled(): void {
+    const { pending } = this;
+    while (this.head < pending.length && pending[this.head].done) pending[this.head++] = SETTLED;
+    if (this.head === pending.length) {
+      pending.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > pending.length) {
+      this.pending = pending.slice(this.head);
+      this.head = 0;
+    }
+  }
+
   /** The oldest call still waiting for its answer, dropping the settled ones before it. */
   private oldestWaiting(): Pending | undefined {
-    while (this.head < this.pending.length && this.pending[this.head].done) this.head++;
-    if (this.head === this.pending.length) {
-      this.pending = [];
-      this.head = 0;
-      return undefined;
-    }
-    if (this.head > 1024 && this.head * 2 > this.pending.length) {
-      this.pending = this.pending.slice(this.head);
-      this.head = 0;
-    }
-    return this.pending[this.head];
+    this.dropSettled();
+    return this.head < this.pending.length ? this.pending[this.head] : undefined;
   }
 
   /** Arms the timer for the oldest unsettled call's deadline. */
