@@ -61,6 +61,8 @@ for _, key in ipairs(KEYS) do
   if head ~= '' and not mark then replaced = replaced + 1 end
   local write = not mark or (ARGV[3] ~= '1' and (tonumber(string.sub(head, 2)) or 0) < tonumber(ARGV[1]))
   if write and (head ~= '' or ARGV[3] ~= '1') then
+    -- UNLINK first: a large value is then freed in the background, as a plain UNLINK would.
+    if head ~= '' and not mark then redis.call('UNLINK', key) end
     redis.call('SET', key, '~' .. ARGV[1], 'PX', ARGV[2])
   end
 end
