@@ -311,7 +311,7 @@ export class CacheService implements OnApplicationShutdown {
       this.counters.loads++;
       if (flight.detached || value === undefined) return value;
       if (options.accept !== undefined && !options.accept(value)) return value;
-      const refused = await this.storeLoaded(key, value, options, startedAt);
+      const refused = await this.storeValue(key, value, options, startedAt, true);
       if (!refused || run === MAX_LOAD_RUNS || flight.detached) return value;
     }
   }
@@ -416,16 +416,6 @@ export class CacheService implements OnApplicationShutdown {
       keepFor: jittered + (options.grace ?? 0),
       loaded,
     };
-  }
-
-  /** Stores a value its loader read from `startedAt` on; true if the store refused it. */
-  private storeLoaded(
-    key: string,
-    value: unknown,
-    options: ResolvedWriteOptions,
-    startedAt: number,
-  ): Promise<boolean> {
-    return this.storeValue(key, value, options, startedAt, true);
   }
 
   /**

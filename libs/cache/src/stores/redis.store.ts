@@ -164,12 +164,7 @@ export class RedisStore implements CacheStore {
   /** Unlinks every key of the namespace: entries, marks, tags and locks. */
   async clear(): Promise<void> {
     const unlink = (node: Redis, keys: string[]): Promise<number> =>
-      this.call(() =>
-        // On a Cluster a node's keys span many slots, so each key is unlinked on its own.
-        this.cluster
-          ? Promise.all(keys.map((key) => node.unlink(key))).then(sum)
-          : node.unlink(...keys),
-      );
+      this.eachSlot(keys, (some) => node.unlink(...some));
     await this.scanAll(`${this.options.namespace}:*`, unlink);
     await this.scanAll(`${this.options.namespace}#*`, unlink);
   }
@@ -225,13 +220,23 @@ export class RedisStore implements CacheStore {
     onlyValues: boolean,
   ): Promise<number> {
     const args = [Date.now(), EVICTION_MARK_MS, onlyValues ? '1' : ''];
-    // On a Cluster the keys span many slots: one script run per key.
-    const replaced = await this.call(() =>
+    return this.eachSlot(keys, (some) => MARK_EVICTED.run(node, some, args));
+  }
+
+  /**
+   * Runs a multi-key command on `keys` at once, or on a Cluster once per key (keys span many
+   * slots), and sums its integer replies.
+   */
+  private async eachSlot(
+    keys: string[],
+    command: (some: string[]) => Promise<unknown>,
+  ): Promise<number> {
+    const replies = await this.call(() =>
       this.cluster
-        ? Promise.all(keys.map((key) => MARK_EVICTED.run(node, [key], args)))
-        : MARK_EVICTED.run(node, keys, args).then((count) => [count]),
+        ? Promise.all(keys.map((key) => command([key])))
+        : command(keys).then((reply) => [reply]),
     );
-    return sum(replaced);
+    return sum(replies);
   }
 
   /** Whether writes reach Redis, and have for long enough that reads can be trusted. */
