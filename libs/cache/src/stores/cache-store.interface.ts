@@ -27,9 +27,10 @@ export interface StoreWrite {
   keepFor: number;
   /**
    * A value a loader read from its source, its load begun at `entry.createdAt`. A store shared by
-   * several instances refuses it when the key was deleted at or after then, or holds an entry
-   * created later: what the load read may predate another instance's update. Other writes (`set`,
-   * `@CachePut`) are changes of their own and always stored.
+   * several instances refuses it when, at or after then, the key was deleted or one of the entry's
+   * tags invalidated, or when the key holds an entry created later: what the load read may predate
+   * another instance's update. Other writes (`set`, `@CachePut`) are changes of their own and
+   * always stored.
    */
   loaded?: boolean;
 }
