@@ -43,21 +43,6 @@ describe('WriteCoalescer', () => {
     await expect(Promise.all(replies)).resolves.toEqual(['a', 'b', 'c']);
   });
 
-  it('holds a command sent while another awaits its reply, even as the first of a pass', async () => {
-    const coalescer = new WriteCoalescer(client);
-    await nextPass();
-    // Blocks on the server for 100 ms: it awaits its reply through the next pass.
-    const slow = client.blpop('write-coalescer:never-pushed', 0.1);
-    await nextPass();
-    coalescer.hold();
-    const reply = client.ping('queued');
-    expect(client.stream.writableCorked).toBe(1);
-    await nextPass();
-    expect(client.stream.writableCorked).toBe(0);
-    await expect(reply).resolves.toBe('queued');
-    await expect(slow).resolves.toBeNull();
-  });
-
   it('starts over in the next pass: its first command is written at once again', async () => {
     const coalescer = new WriteCoalescer(client);
     await nextPass();
