@@ -66,6 +66,55 @@ describe('RedisStore on standalone Redis', () => {
     await store.clear();
   });
 
+  it.each([false, true])(
+    'reads the header of every entry it can, and hands on a malformed one whole (binary: %s)',
+    async (binary) => {
+      const namespace = `hdr-${binary}-${Date.now()}`;
+      const store = open(namespace, binary);
+      const client = clients[clients.length - 1];
+      const raw = {
+        whole: '[1700000000000,1700000060000]\nJ"v"',
+        // Earlier versions wrote fractional times.
+        fraction: '[1700000000000.25,1700000060000.5]\nJ"v"',
+        tagged: '[1700000000000,1700000060000,["a","b"]]\nJ"v"',
+        letters: '[17x0,1700000060000]\nJ"v"',
+        empty: '[,1700000060000]\nJ"v"',
+        tags: '[1700000000000,1700000060000,[1]]\nJ"v"',
+        noHeader: 'J"v"',
+      };
+      for (const [key, value] of Object.entries(raw))
+        await client.set(`${namespace}:${key}`, value);
+      const read = async (key: keyof typeof raw) => {
+        const entry = await store.get(key);
+        return entry && { ...entry, payload: entry.payload.toString() };
+      };
+
+      const times = { createdAt: 1700000000000, freshUntil: 1700000060000 };
+      await expect(read('whole')).resolves.toEqual({ ...times, payload: 'J"v"', tags: [] });
+      await expect(read('fraction')).resolves.toEqual({
+        createdAt: 1700000000000.25,
+        freshUntil: 1700000060000.5,
+        payload: 'J"v"',
+        tags: [],
+      });
+      await expect(read('tagged')).resolves.toEqual({
+        ...times,
+        payload: 'J"v"',
+        tags: ['a', 'b'],
+      });
+      // The serializer then rejects the whole text, and the service drops the entry.
+      for (const key of ['letters', 'empty', 'tags', 'noHeader'] as const) {
+        await expect(read(key)).resolves.toEqual({
+          payload: raw[key],
+          createdAt: 0,
+          freshUntil: Number.POSITIVE_INFINITY,
+          tags: [],
+        });
+      }
+      await store.clear();
+    },
+  );
+
   it('keeps every key it writes under its namespace', async () => {
     const namespace = `ns-${Date.now()}`;
     const store = open(namespace, false);

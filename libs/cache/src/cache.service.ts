@@ -410,7 +410,8 @@ export class CacheService implements OnApplicationShutdown {
       entry: {
         payload: this.options.serializer.serialize(value),
         createdAt,
-        freshUntil: now + jittered,
+        // Whole milliseconds: a Redis entry's header is then read digit by digit.
+        freshUntil: Math.ceil(now + jittered),
         tags: options.tags ?? [],
       },
       keepFor: jittered + (options.grace ?? 0),
