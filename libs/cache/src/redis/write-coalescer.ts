@@ -12,13 +12,14 @@ import type { Redis } from 'ioredis';
  * for 5,270 requests instead of one per request. Holding every command until the check phase
  * instead made lone sequential reads about 30 µs slower.
  *
- * Every pass is opened by its first command, even a lone one (a sequential read then pays one
- * check-phase callback, about 2 µs of CPU). Two cheaper rules were measured and dropped: holding
- * every command sent while another awaits its reply (Nagle's rule), and opening a pass only then.
- * Under load both let a command sent at the check phase (a rate-limit or revocation batch) open
- * or join a pass that closes only at the next check phase, holding that pass's first command:
- * the rate-limit route with two limits on Redis served 0.78-0.79x of the unguarded route in the
- * bench instead of 0.87-0.98x.
+ * Every pass is opened by its first command, even a lone one: a sequential read pays one
+ * check-phase callback. Two rules without it were tried: holding every command sent while another
+ * awaits its reply (Nagle's rule), and opening a pass only then. Both saved about 2% on sequential
+ * hits, but under load both let a command sent at the check phase (a rate-limit or revocation
+ * batch) join or open a pass that closes only at the next check phase: under Nagle's rule the
+ * batch itself, under the other the next pass's first command, waits a whole pass. The bench could not tell the rules apart under load on
+ * this machine (the two-limit Redis route read 0.78-0.79x of the unguarded one in full runs with
+ * each), so the rule without that wait stays.
  */
 export class WriteCoalescer {
   private corked: Redis['stream'] | undefined;
