@@ -403,15 +403,15 @@ export class CacheService implements OnApplicationShutdown {
     loaded = false,
   ): StoreWrite {
     const ttl = options.ttl ?? this.options.ttl;
-    const jittered = ttl * (1 + Math.random() * this.options.jitter);
+    // Whole milliseconds, so that both times in a Redis entry's header are read digit by digit.
+    const jittered = Math.ceil(ttl * (1 + Math.random() * this.options.jitter));
     const now = Date.now();
     return {
       key,
       entry: {
         payload: this.options.serializer.serialize(value),
         createdAt,
-        // Whole milliseconds: a Redis entry's header is then read digit by digit.
-        freshUntil: Math.ceil(now + jittered),
+        freshUntil: now + jittered,
         tags: options.tags ?? [],
       },
       keepFor: jittered + (options.grace ?? 0),
