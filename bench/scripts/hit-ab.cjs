@@ -16,11 +16,9 @@ const [scenarioId, rounds = '30', ...specs] = process.argv.slice(2);
 const bench = path.resolve(__dirname, '..');
 const TURN_MS = 300;
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+// The bench's own summaries (compiled into build/ by `npm run build`).
+const { spread, pairedRatio } = require(path.join(bench, 'build/bench/src/stats/summary.js'));
+const median = (values) => spread(values).median;
 
 async function turn(contender, scenario, ms) {
   let cursor = 0;
@@ -80,7 +78,7 @@ async function main() {
     }
     const first = contenders[0].opsPerSec;
     for (const c of contenders) {
-      const ratio = median(c.opsPerSec.map((value, i) => value / first[i]));
+      const ratio = pairedRatio(c.opsPerSec, first).median;
       console.log(
         `${c.spec.padEnd(42)} ${median(c.opsPerSec).toFixed(0).padStart(8)} ops/s  ` +
           `${median(c.cpuPerOp).toFixed(1).padStart(6)} µs CPU/op  ${ratio.toFixed(3)}x the first (paired median)`,

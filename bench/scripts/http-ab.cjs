@@ -18,11 +18,9 @@ const SECONDS = 1;
 const GAP_MS = Number(process.env.AB_GAP_MS ?? 0);
 const CONNECTIONS = 32;
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+// The bench's own summaries (compiled into build/ by `npm run build`).
+const { spread, pairedRatio } = require(path.join(bench, 'build/bench/src/stats/summary.js'));
+const median = (values) => spread(values).median;
 
 function load(port, route, seconds) {
   let next = 0;
@@ -81,7 +79,8 @@ async function main() {
     }
     const first = apps[0].runs;
     for (const app of apps) {
-      const ratio = median(app.runs.map((r, i) => r.cpuPerRequest / first[i].cpuPerRequest));
+      const cpu = (runs) => runs.map((r) => r.cpuPerRequest);
+      const ratio = pairedRatio(cpu(app.runs), cpu(first)).median;
       const failures = app.runs.reduce((sum, r) => sum + r.failures, 0);
       console.log(
         `${app.spec.padEnd(32)} ${median(app.runs.map((r) => r.reqPerSec))
