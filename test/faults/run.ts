@@ -232,6 +232,7 @@ async function main(): Promise<void> {
   const loadAtStart = os.loadavg()[0];
   const byGroup = new Map<Group, ScenarioReport[]>();
   for (const group of selectedGroups(only)) byGroup.set(group, await runGroup(group));
+  const retried: string[] = [];
   if (retryFailed) {
     // A shared 2-core machine can starve Redis or the apps for a moment: a group that failed runs
     // once more, and the document keeps what the first attempt measured.
@@ -245,6 +246,7 @@ async function main(): Promise<void> {
       console.log(
         `\n${group.name} failed; running it once more. First attempt: ${misses.join('; ')}`,
       );
+      retried.push(`${group.name} (first attempt: ${misses.join('; ')})`);
       const second = await runGroup(group);
       for (const report of second) {
         report.notes.push(
@@ -267,10 +269,22 @@ async function main(): Promise<void> {
     fs.writeFileSync(doc, documentOf({ reports, machine, started, seconds, command }));
     console.log(`Wrote ${path.relative(ROOT, doc)}`);
   }
-  const failed = reports.some((r) =>
-    r.checks.some((c) => c.verdict === 'FAIL' || c.verdict === 'ERROR'),
+  const failures = reports.flatMap((r) =>
+    r.checks
+      .filter((c) => c.verdict === 'FAIL' || c.verdict === 'ERROR')
+      .map(
+        (c) =>
+          `${r.scenario}: ${c.figure} ${c.verdict}. Target: ${c.target} Measured: ${c.measured}`,
+      ),
   );
-  process.exitCode = failed ? 1 : 0;
+  // Last, so that a log cut to its tail (CI keeps the end) still says what failed.
+  if (retried.length > 0) console.log(`\nRan once more: ${retried.join('; ')}`);
+  console.log(
+    failures.length === 0
+      ? `\nResult: every check passed`
+      : `\nResult: ${failures.length} check(s) failed:\n${failures.map((f) => `- ${f}`).join('\n')}`,
+  );
+  process.exitCode = failures.length > 0 ? 1 : 0;
 }
 
 // Ctrl-C: exit through 'exit' so the process registry kills every server and app we started.
