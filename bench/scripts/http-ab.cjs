@@ -7,7 +7,8 @@
 //   node scripts/http-ab.cjs 20 build-base:module-redis-2 build:module-redis-2
 //   node scripts/http-ab.cjs 20 build:nest-redis-get build:module-redis-2
 //
-// Each app serves its variant's guarded or cached route (`:id` cycles over 200 ids).
+// Each app serves its variant's guarded or cached route (`:id` cycles over 200 ids), with the
+// bench's Node flags (HTTP_APP_NODE_FLAGS in src/http/http-bench.ts).
 const path = require('node:path');
 const autocannon = require('autocannon');
 
@@ -65,9 +66,13 @@ async function main() {
       const variant = HTTP_VARIANTS.find((v) => v.id === id);
       if (!variant) throw new Error(`Unknown HTTP variant '${id}'`);
       const { BenchChild } = built(dir, 'infra/child.js');
-      const { child, ready } = await BenchChild.start('http/http-app', [variant.id], {
-        BENCH_REDIS_URL: redis.url,
-      });
+      const { HTTP_APP_NODE_FLAGS } = built('build', 'http/http-bench.js');
+      const { child, ready } = await BenchChild.start(
+        'http/http-app',
+        [variant.id],
+        { BENCH_REDIS_URL: redis.url },
+        HTTP_APP_NODE_FLAGS,
+      );
       pinning?.pin(child.pid, pinning.appCpus);
       apps.push({ spec, route: variant.route, child, port: Number(ready.port), runs: [] });
     }

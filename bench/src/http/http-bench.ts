@@ -7,6 +7,16 @@ import { commandDelta, type BenchRedis } from '../infra/redis-server';
 import { roundTrips } from '../infra/round-trips';
 import { HTTP_VARIANTS, type HttpVariant } from './variants';
 
+/**
+ * Node flags of every HTTP app, ours and the rivals' alike. Each app sits idle while the others
+ * take their turns (10-20 s in a full run), and V8's memory reducer uses such a pause to shrink the
+ * heap with extra GCs; the app then pays for regrowing it on its next turn. That made the first run
+ * of every turn cost 100-150 µs more per request than the second (measured 2026-11-26 with eight
+ * apps in rotation: 320-420 against 220-260 µs; 230 against 210 with the flag), so the paired
+ * ratio followed which route ran first. A server under steady traffic never goes idle that way.
+ */
+export const HTTP_APP_NODE_FLAGS = ['--no-memory-reducer'];
+
 /** One autocannon run against one route. */
 export interface HttpRun {
   /** Responses autocannon got. */
@@ -50,8 +60,9 @@ interface RunningApp {
 
 /**
  * Every variant in its own process (so the load generator's CPU is not the app's), all started up
- * front; then, repetition after repetition, autocannon runs each variant's guarded/cached route and
- * its baseline one after the other, the order rotating between repetitions.
+ * front with {@link HTTP_APP_NODE_FLAGS}; then, repetition after repetition, each variant takes a
+ * turn: an unmeasured warm-up on both routes, then autocannon runs its guarded/cached route and its
+ * baseline one after the other, which one first alternating between repetitions.
  */
 export async function runHttp(
   config: BenchConfig,
@@ -69,7 +80,12 @@ export async function runHttp(
   }
   const started = await Promise.allSettled(
     variants.map((variant) =>
-      BenchChild.start('http/http-app', [variant.id], { BENCH_REDIS_URL: redis.url }),
+      BenchChild.start(
+        'http/http-app',
+        [variant.id],
+        { BENCH_REDIS_URL: redis.url },
+        HTTP_APP_NODE_FLAGS,
+      ),
     ),
   );
   started.forEach((outcome, i) => {
@@ -105,7 +121,12 @@ export async function runHttp(
         const pair =
           rep % 2 === 0 ? [result.route, result.baseline] : [result.baseline, result.route];
         try {
-          for (const route of pair) route.runs.push(await measure(app, route.path, http, redis));
+          // Even so, an app that sat idle while the others ran is a little slower at first: each
+          // turn starts with an unmeasured load on both of its routes.
+          for (const route of pair) await load(app, route.path, http, http.turnWarmupS);
+          for (const route of pair) {
+            route.runs.push(await measure(app, route.path, http, redis));
+          }
         } catch (error) {
           result.error = String(error);
         }
