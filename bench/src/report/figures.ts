@@ -87,6 +87,12 @@ export function evaluateFigures(results: BenchResults): Figure[] {
       'Cached GET /users/:id, Redis, no L1, vs the CacheInterceptor twin',
     ),
     users(results, 'users-module-l1', 'Cached GET /users/:id, L1+L2, vs the CacheInterceptor twin'),
+    users(
+      results,
+      'users-module-l1',
+      'Cached GET /users/:id, L1+L2, vs the same app without L1 (no slower with L1)',
+      'users-module-redis',
+    ),
     memoryFlat(results),
     maxBytes(results),
     coherence(results),
@@ -195,11 +201,17 @@ function rateLimit(
   return { id, what, target, measured, pass };
 }
 
-function users(results: BenchResults, variantId: string, what: string): Figure {
+/** `variantId`'s cached route against another variant's (by default the CacheInterceptor twin). */
+function users(
+  results: BenchResults,
+  variantId: string,
+  what: string,
+  againstId = 'users-interceptor-redis',
+): Figure {
   const id = 'P7';
   const target = '>= 1.0x (req/s)';
   const ours = httpVariant(results, variantId);
-  const twin = httpVariant(results, 'users-interceptor-redis');
+  const twin = httpVariant(results, againstId);
   if (!ours || !twin) return { id, what, target, measured: 'not measured' };
   const rps = (v: HttpVariantResult) => v.route.runs.map((r) => r.reqPerSec);
   const ratio = pairedRatio(rps(ours), rps(twin));
