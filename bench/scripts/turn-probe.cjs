@@ -8,50 +8,16 @@
 //
 // PROBE_NODE_FLAGS (default: none) are the apps' Node flags; PROBE_GAP_MS an idle pause before
 // each turn.
-const path = require('node:path');
-const autocannon = require('autocannon');
+const { withPinnedApps, load, measure, runScript } = require('./pinned-apps.cjs');
 
 const [rounds = '2', sequence = 'r,b,r,b', ids = 'module-redis-2,nest-admit-all'] =
   process.argv.slice(2);
 const flags = (process.env.PROBE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const GAP_MS = Number(process.env.PROBE_GAP_MS ?? 0);
-const built = (file) => require(path.resolve(__dirname, '..', 'build/bench/src', file));
-
-function load(port, route, seconds) {
-  return autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: 32,
-    duration: seconds,
-    requests: [{ path: route }],
-  });
-}
-
-async function cpuPerRequest(app, route, seconds) {
-  const before = await app.child.ask({ type: 'cpu' }, 'cpu');
-  await load(app.port, route, seconds);
-  const after = await app.child.ask({ type: 'cpu' }, 'cpu');
-  const cpu = after.usage.user + after.usage.system - before.usage.user - before.usage.system;
-  return cpu / (after.received - before.received);
-}
 
 async function main() {
-  const { HTTP_VARIANTS } = built('http/variants.js');
-  const { BenchRedis } = built('infra/redis-server.js');
-  const { BenchChild } = built('infra/child.js');
-  const pinning = built('infra/cpu-pinning.js').CpuPinning.detect();
-  const redis = await BenchRedis.start();
-  const apps = [];
-  try {
-    pinning?.pin(process.pid, pinning.loadCpus);
-    pinning?.pin(redis.pid, pinning.loadCpus);
-    for (const id of ids.split(',')) {
-      const variant = HTTP_VARIANTS.find((v) => v.id === id);
-      if (!variant || variant.route.includes(':id')) throw new Error(`Unusable variant '${id}'`);
-      const env = { BENCH_REDIS_URL: redis.url };
-      const { child, ready } = await BenchChild.start('http/http-app', [id], env, flags);
-      pinning?.pin(child.pid, pinning.appCpus);
-      apps.push({ variant, child, port: Number(ready.port) });
-    }
+  const specs = ids.split(',').map((id) => ({ dir: 'build', id }));
+  await withPinnedApps(specs, flags, async (apps) => {
     for (const app of apps) {
       for (const route of [app.variant.route, app.variant.baseline])
         await load(app.port, route, 1.5);
@@ -63,18 +29,13 @@ async function main() {
         for (const step of sequence.split(',')) {
           const [which, seconds = '0.5'] = step.split(':');
           const route = which === 'r' ? app.variant.route : app.variant.baseline;
-          runs.push(`${step}=${(await cpuPerRequest(app, route, Number(seconds))).toFixed(0)}`);
+          const { cpuPerRequest } = await measure(app, route, Number(seconds));
+          runs.push(`${step}=${cpuPerRequest.toFixed(0)}`);
         }
         console.log(`${app.variant.id.padEnd(28)} round ${round}  µs/request: ${runs.join(' ')}`);
       }
     }
-  } finally {
-    await Promise.all(apps.map((app) => app.child.stop()));
-    await redis.stop();
-  }
+  });
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runScript(main);

@@ -1,0 +1,76 @@
+// What http-ab.cjs and turn-probe.cjs share: the bench's Redis and HTTP apps, started and pinned as
+// in `npm run bench` (src/http/http-bench.ts), a load of autocannon, and the app's CPU per request.
+const path = require('node:path');
+const autocannon = require('autocannon');
+
+const bench = path.resolve(__dirname, '..');
+/** A compiled module of a build folder (`build`, or a copy such as `build-base`). */
+const built = (dir, file) => require(path.join(bench, dir, 'bench/src', file));
+
+/**
+ * Starts Redis and one app per `{ dir, id }` (a build folder and an id of `src/http/variants.ts`)
+ * with `nodeFlags`, runs `use(apps)`, then stops them all. Each app is `{ dir, variant, child, port }`.
+ */
+async function withPinnedApps(specs, nodeFlags, use) {
+  const { HTTP_VARIANTS } = built('build', 'http/variants.js');
+  const { BenchRedis } = built('build', 'infra/redis-server.js');
+  const pinning = built('build', 'infra/cpu-pinning.js').CpuPinning.detect();
+  const redis = await BenchRedis.start();
+  const apps = [];
+  try {
+    pinning?.pin(process.pid, pinning.loadCpus);
+    pinning?.pin(redis.pid, pinning.loadCpus);
+    for (const { dir, id } of specs) {
+      const variant = HTTP_VARIANTS.find((v) => v.id === id);
+      if (!variant) throw new Error(`Unknown HTTP variant '${id}'`);
+      const { BenchChild } = built(dir, 'infra/child.js');
+      const env = { BENCH_REDIS_URL: redis.url };
+      const { child, ready } = await BenchChild.start('http/http-app', [id], env, nodeFlags);
+      pinning?.pin(child.pid, pinning.appCpus);
+      apps.push({ dir, variant, child, port: Number(ready.port) });
+    }
+    return await use(apps);
+  } finally {
+    await Promise.all(apps.map((app) => app.child.stop()));
+    await redis.stop();
+  }
+}
+
+/** autocannon on one route with 32 connections; `:id` cycles over ids 1-200. */
+function load(port, route, seconds) {
+  let next = 0;
+  const request = route.includes(':id')
+    ? {
+        setupRequest: (req) => ({ ...req, path: route.replace(':id', String((next++ % 200) + 1)) }),
+      }
+    : { path: route };
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: 32,
+    duration: seconds,
+    requests: [request],
+  });
+}
+
+/** One load of `seconds` on `route`: req/s, the app's CPU (µs) per request it received, failures. */
+async function measure(app, route, seconds) {
+  const before = await app.child.ask({ type: 'cpu' }, 'cpu');
+  const result = await load(app.port, route, seconds);
+  const after = await app.child.ask({ type: 'cpu' }, 'cpu');
+  const cpu = after.usage.user + after.usage.system - before.usage.user - before.usage.system;
+  return {
+    reqPerSec: result.requests.average,
+    cpuPerRequest: cpu / (after.received - before.received),
+    failures: result.non2xx + result.errors,
+  };
+}
+
+/** Runs `main`; prints its error and exits 1 if it fails. */
+function runScript(main) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
+
+module.exports = { built, withPinnedApps, load, measure, runScript };
