@@ -12,8 +12,9 @@ import { HTTP_VARIANTS, type HttpVariant } from './variants';
  * take their turns (10-20 s in a full run), and V8's memory reducer uses such a pause to shrink the
  * heap with extra GCs; the app then pays for regrowing it on its next turn. That made the first run
  * of every turn cost 100-150 µs more per request than the second (measured 2026-11-26 with eight
- * apps in rotation: 320-420 against 220-260 µs; 230 against 210 with the flag), so the paired
- * ratio followed which route ran first. A server under steady traffic never goes idle that way.
+ * apps in rotation, `scripts/turn-probe.cjs`: 320-420 against 220-260 µs; 220-245 against 205-220
+ * with the flag), so the paired ratio followed which route ran first. A server under steady
+ * traffic does not go idle for seconds between bursts.
  */
 export const HTTP_APP_NODE_FLAGS = ['--no-memory-reducer'];
 
