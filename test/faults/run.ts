@@ -243,10 +243,9 @@ async function main(): Promise<void> {
           .map((c) => `${r.scenario}: ${c.figure} ${c.verdict} (${c.measured})`),
       );
       if (misses.length === 0) continue;
-      console.log(
-        `\n${group.name} failed; running it once more. First attempt: ${misses.join('; ')}`,
-      );
-      retried.push(`${group.name} (first attempt: ${misses.join('; ')})`);
+      const firstAttempt = misses.join('; ');
+      console.log(`\n${group.name} failed; running it once more. First attempt: ${firstAttempt}`);
+      retried.push(`${group.name} (first attempt: ${firstAttempt})`);
       const second = await runGroup(group);
       for (const report of second) {
         report.notes.push(

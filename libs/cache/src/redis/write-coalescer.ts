@@ -17,10 +17,10 @@ import type { Redis } from 'ioredis';
  * awaits its reply (Nagle's rule), and opening a pass only then. Both saved about 2% on sequential
  * hits, but under load both let a command sent at the check phase (a rate-limit or revocation
  * batch) join or open a pass that closes only at the next check phase: under Nagle's rule the
- * batch itself, under the other the next pass's first command, waits a whole pass. The bench could not tell the rules apart under load on
- * this machine (the two-limit Redis route read 0.78-0.79x of the unguarded one in full runs with
- * each, before the bench's HTTP turns stopped favouring the second run of a pair), so the rule
- * without that wait stays.
+ * batch itself, under the other the next pass's first command, waits a whole pass. The bench
+ * could not tell the rules apart under load on this machine (the two-limit Redis route read
+ * 0.78-0.79x of the unguarded one in full runs with each, before the bench's HTTP turns stopped
+ * favouring the second run of a pair), so the rule without that wait stays.
  */
 export class WriteCoalescer {
   private corked: Redis['stream'] | undefined;
