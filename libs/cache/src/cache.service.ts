@@ -77,6 +77,8 @@ export class CacheService implements OnApplicationShutdown {
   private readonly journal = new EvictionJournal();
   /** Locks whose SET NX or release got no answer, to release after recovery (token -> key). */
   private readonly abandonedLocks = new Map<string, string>();
+  /** Drops of undecodable entries under way, by key (see {@link drop}). */
+  private readonly drops = new Map<string, Promise<void>>();
   private outageSince: number | undefined;
   private replayTimer: NodeJS.Timeout | undefined;
   private replaying = false;
@@ -256,6 +258,8 @@ export class CacheService implements OnApplicationShutdown {
     options: ResolvedWriteOptions,
     flight: Flight,
   ): Promise<T> {
+    // After an undecodable entry: its drop first, or the read below may find it again.
+    await this.drops.get(key);
     const deadline = Date.now() + this.options.lockTimeout;
     let delay = 5;
     for (;;) {
@@ -299,6 +303,7 @@ export class CacheService implements OnApplicationShutdown {
     options: ResolvedWriteOptions,
     flight: Flight,
   ): Promise<T> {
+    await this.drops.get(key);
     for (let run = 1; ; run++) {
       const startedAt = Date.now();
       let value: T;
@@ -390,9 +395,25 @@ export class CacheService implements OnApplicationShutdown {
     } catch (error) {
       this.counters.errors++;
       this.logger.warn(`Dropping undecodable cache entry "${key}": ${String(error)}`);
-      void this.attempt(this.store.delete([key]));
+      this.drop(key);
       return FAILED;
     }
+  }
+
+  /**
+   * Deletes an undecodable entry. A delete marks its key changed in the millisecond it is called
+   * (loads begun then or before are refused, see `StoreWrite.loaded`), so a load of the key waits
+   * for the drop and a later millisecond: it would otherwise be refused and its loader run twice.
+   */
+  private drop(key: string): void {
+    const deleting = this.attempt(this.store.delete([key]));
+    const droppedAt = Date.now();
+    const dropped: Promise<void> = deleting
+      .then(() => afterMillisecond(droppedAt))
+      .finally(() => {
+        if (this.drops.get(key) === dropped) this.drops.delete(key);
+      });
+    this.drops.set(key, dropped);
   }
 
   private toWrite(
@@ -595,6 +616,12 @@ function assertTags(tags: readonly unknown[]): void {
 function positive(ms: number, option: string): number {
   if (ms <= 0) throw new CacheConfigError(option, 'expected more than 0 ms');
   return ms;
+}
+
+/** Resolves once the clock has passed the millisecond `at`. */
+function afterMillisecond(at: number): Promise<void> | undefined {
+  const wait = at + 1 - Date.now();
+  return wait > 0 ? sleep(wait) : undefined;
 }
 
 function describeError(error: unknown): string {

@@ -40,10 +40,9 @@ function readHeader(text: string, end: number, payload: string | Buffer): Stored
   if (text.charCodeAt(0) !== 91 /* [ */ || text.charCodeAt(end - 1) !== 93 /* ] */) {
     throw new CacheDecodeError('Cache entry header is malformed');
   }
-  const first = text.indexOf(',');
-  if (first === -1 || first > end) throw new CacheDecodeError('Cache entry header is malformed');
-  let second = text.indexOf(',', first + 1);
-  if (second > end) second = -1;
+  const first = commaBefore(text, 1, end);
+  if (first === -1) throw new CacheDecodeError('Cache entry header is malformed');
+  const second = commaBefore(text, first + 1, end);
   const createdAt = readNumber(text, 1, first);
   const freshUntil = readNumber(text, first + 1, second === -1 ? end - 1 : second);
   if (second === -1) return { payload, createdAt, freshUntil, tags: [] };
@@ -57,6 +56,12 @@ function readHeader(text: string, end: number, payload: string | Buffer): Stored
     throw new CacheDecodeError('Cache entry tags are malformed');
   }
   return { payload, createdAt, freshUntil, tags: tags as string[] };
+}
+
+/** The first comma of `text` from `from` up to `end`, or -1: never looks past the header. */
+function commaBefore(text: string, from: number, end: number): number {
+  for (let at = from; at < end; at++) if (text.charCodeAt(at) === 44 /* , */) return at;
+  return -1;
 }
 
 /**
