@@ -128,6 +128,34 @@ export function describeCacheService(name: string, options: () => CacheModuleOpt
       await expect(cache.get('raced')).resolves.toBe('new');
     });
 
+    it('loads once, and stores, when a read-through follows its own change at once', async () => {
+      // A store dates changes to the millisecond: a load begun in the change's millisecond must
+      // not be taken for one that may have read the source before it.
+      let calls = 0;
+      const load = (value: number) => () => {
+        calls++;
+        return value;
+      };
+      const changes: [string, () => Promise<unknown>, string[]?][] = [
+        ['del', () => cache.del('changed')],
+        ['invalidateTags', () => cache.invalidateTags('t'), ['t']],
+        ['deleteByPattern', () => cache.deleteByPattern('chan*')],
+      ];
+      for (const [name, change, tags] of changes) {
+        for (let i = 0; i < 30; i++) {
+          await cache.set('changed', -1, { tags });
+          await change();
+          calls = 0;
+          await expect(cache.getOrSet('changed', load(i), { tags })).resolves.toBe(i);
+          expect({ after: name, calls }).toEqual({ after: name, calls: 1 });
+          expect({ after: name, stored: await cache.get('changed') }).toEqual({
+            after: name,
+            stored: i,
+          });
+        }
+      }
+    });
+
     it('does not store a load over a value set while it ran', async () => {
       let finish: (() => void) | undefined;
       const loading = cache.getOrSet(

@@ -8,6 +8,7 @@ import { CacheConfigError, CacheReadSkippedError } from './errors';
 import { parseDuration } from './options/duration';
 import type { ResolvedCacheOptions } from './options/resolve-options';
 import { EvictionJournal, type PendingEviction } from './recovery/eviction-journal';
+import { OwnChanges, type ChangeScope } from './recovery/own-changes';
 import { copyValue } from './serialization/value-copy';
 import { CacheStore, type StoredEntry, type StoreWrite } from './stores/cache-store.interface';
 
@@ -78,7 +79,8 @@ export class CacheService implements OnApplicationShutdown {
   /** Locks whose SET NX or release got no answer, to release after recovery (token -> key). */
   private readonly abandonedLocks = new Map<string, string>();
   /** Drops of undecodable entries under way, by key (see {@link drop}). */
-  private readonly drops = new Map<string, Promise<void>>();
+  private readonly drops = new Map<string, Promise<unknown>>();
+  private readonly ownChanges = new OwnChanges();
   private outageSince: number | undefined;
   private replayTimer: NodeJS.Timeout | undefined;
   private replaying = false;
@@ -303,8 +305,8 @@ export class CacheService implements OnApplicationShutdown {
     options: ResolvedWriteOptions,
     flight: Flight,
   ): Promise<T> {
-    await this.drops.get(key);
     for (let run = 1; ; run++) {
+      await this.ownChanges.passed(key, options.tags);
       const startedAt = Date.now();
       let value: T;
       try {
@@ -400,19 +402,12 @@ export class CacheService implements OnApplicationShutdown {
     }
   }
 
-  /**
-   * Deletes an undecodable entry. A delete marks its key changed in the millisecond it is called
-   * (loads begun then or before are refused, see `StoreWrite.loaded`), so a load of the key waits
-   * for the drop and a later millisecond: it would otherwise be refused and its loader run twice.
-   */
+  /** Deletes an undecodable entry; a load of the key waits for the delete to land. */
   private drop(key: string): void {
-    const deleting = this.attempt(this.store.delete([key]));
-    const droppedAt = Date.now();
-    const dropped: Promise<void> = deleting
-      .then(() => afterMillisecond(droppedAt))
-      .finally(() => {
-        if (this.drops.get(key) === dropped) this.drops.delete(key);
-      });
+    const dropped = this.attempt(this.store.delete([key])).finally(() => {
+      if (this.drops.get(key) === dropped) this.drops.delete(key);
+    });
+    this.ownChanges.record({ keys: [key] });
     this.drops.set(key, dropped);
   }
 
@@ -522,7 +517,20 @@ export class CacheService implements OnApplicationShutdown {
     });
   }
 
+  /** Makes the store apply an eviction, noted as this instance's change when asked and when done. */
   private apply(eviction: PendingEviction): Promise<unknown> {
+    const scope: ChangeScope =
+      eviction.kind === 'delete'
+        ? { keys: eviction.keys }
+        : eviction.kind === 'tags'
+          ? { tags: eviction.tags }
+          : { any: true }; // a pattern's keys are dated as the scan reaches them
+    const applied = this.applyToStore(eviction);
+    this.ownChanges.record(scope);
+    return applied.finally(() => this.ownChanges.record(scope));
+  }
+
+  private applyToStore(eviction: PendingEviction): Promise<unknown> {
     switch (eviction.kind) {
       case 'delete':
         return this.store.delete(eviction.keys);
@@ -616,12 +624,6 @@ function assertTags(tags: readonly unknown[]): void {
 function positive(ms: number, option: string): number {
   if (ms <= 0) throw new CacheConfigError(option, 'expected more than 0 ms');
   return ms;
-}
-
-/** Resolves once the clock has passed the millisecond `at`. */
-function afterMillisecond(at: number): Promise<void> | undefined {
-  const wait = at + 1 - Date.now();
-  return wait > 0 ? sleep(wait) : undefined;
 }
 
 function describeError(error: unknown): string {
