@@ -104,6 +104,67 @@ const CASES: HostileCase[] = [
     raw: 'name=eve',
     headers: { 'Content-Type': 'text/plain' },
   },
+  {
+    name: 'a form body on PATCH (not read as an empty patch)',
+    method: 'patch',
+    path: '/users/:self',
+    auth: true,
+    raw: 'name=Mallory',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  },
+  {
+    name: 'a text body on PATCH',
+    method: 'patch',
+    path: '/users/:self',
+    auth: true,
+    raw: '{"name":"Mallory"}',
+    headers: { 'Content-Type': 'text/plain' },
+  },
+  {
+    name: 'JSON in UTF-16',
+    method: 'post',
+    path: '/users',
+    raw: Buffer.from(JSON.stringify(valid), 'utf16le'),
+    headers: { 'Content-Type': 'application/json; charset=utf-16' },
+  },
+  // Lone UTF-16 surrogates, which JSON can spell as \ud800 escapes
+  {
+    name: 'a lone surrogate in an email',
+    method: 'post',
+    path: '/users',
+    raw: '{"name":"Eve","email":"a\\ud800@example.com","password":"correct horse"}',
+  },
+  {
+    name: 'a lone surrogate in an email on login',
+    method: 'post',
+    path: '/auth/login',
+    raw: '{"email":"a@\\udfff.com","password":"correct horse"}',
+  },
+  {
+    name: 'a lone surrogate in an email on PATCH',
+    method: 'patch',
+    path: '/users/:self',
+    auth: true,
+    raw: '{"email":"a\\ud800@example.com"}',
+  },
+  {
+    name: 'a lone surrogate in a name',
+    method: 'post',
+    path: '/users',
+    raw: '{"name":"a\\ud800b","email":"eve4@example.com","password":"correct horse"}',
+  },
+  {
+    name: 'a lone surrogate in a password',
+    method: 'post',
+    path: '/users',
+    raw: '{"name":"Eve","email":"eve5@example.com","password":"\\udfffcorrect horse"}',
+  },
+  {
+    name: 'a lone surrogate in a key',
+    method: 'post',
+    path: '/users',
+    raw: '{"\\ud800":1,"name":"Eve","email":"eve6@example.com","password":"correct horse"}',
+  },
   { name: 'a huge body', method: 'post', path: '/users', body: { ...valid, name: huge } },
   {
     name: 'a huge body on PATCH',
@@ -283,12 +344,14 @@ describe('users app under hostile input', () => {
 
   describe('random bodies (fast-check)', () => {
     // Bodies shaped like ours, with hostile keys and values mixed in, plus any JSON at all.
+    // 'binary' strings include lone surrogates, which JSON.stringify writes as \ud800 escapes.
     const key = fc.oneof(
       fc.constantFrom('name', 'email', 'password', '__proto__', 'constructor', 'prototype'),
-      fc.string(),
+      fc.string({ unit: 'binary' }),
     );
+    const value = fc.oneof(fc.jsonValue(), fc.string({ unit: 'binary' }));
     const body = fc.oneof(
-      fc.dictionary(key, fc.jsonValue(), { maxKeys: 6 }).map((value) => JSON.stringify(value)),
+      fc.dictionary(key, value, { maxKeys: 6 }).map((entries) => JSON.stringify(entries)),
       fc.json(),
       fc.string(),
     );

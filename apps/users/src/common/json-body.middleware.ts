@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 
 /** Largest JSON body accepted; a bigger one is a 413 from the raw body parser. */
@@ -9,6 +9,10 @@ export const JSON_TYPES = ['application/json', 'application/*+json'];
 export const MAX_JSON_DEPTH = 32;
 /** Keys refused anywhere in a body: they exist only to reach an object's prototype. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Methods whose body the app reads; a body of any other type on them is refused. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** Half of a UTF-16 surrogate pair on its own (JSON can spell one as `\ud800`): not text. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
@@ -21,20 +25,41 @@ const BACKSLASH = 0x5c;
  * Parses the raw JSON body (a Buffer from the raw body parser, which enforces the size limit and
  * decompression) into a plain object. Everything a client can get wrong is a 400: invalid UTF-8,
  * malformed JSON, nesting deeper than {@link MAX_JSON_DEPTH}, a `__proto__`, `constructor` or
- * `prototype` key, or a top level that is not an object. An empty body is no body.
+ * `prototype` key, a string holding a lone surrogate, or a top level that is not an object. An
+ * empty body is no body. A body the raw parser left alone (any other content type), or JSON in a
+ * charset other than UTF-8, is a 415: read as no body, a PATCH would answer 200 and change nothing.
  */
 export function parseJsonBody(
   request: IncomingMessage & { body?: unknown },
   _response: unknown,
   next: (error?: unknown) => void,
 ): void {
-  if (!Buffer.isBuffer(request.body)) return next();
   try {
+    if (!Buffer.isBuffer(request.body)) {
+      if (hasBody(request) && BODY_METHODS.has(request.method ?? '')) {
+        throw new UnsupportedMediaTypeException('Request body must be application/json');
+      }
+      return next();
+    }
+    assertUtf8Charset(request.headers['content-type']);
     request.body = request.body.length === 0 ? undefined : parseJsonObject(request.body);
   } catch (error) {
     return next(error);
   }
   next();
+}
+
+/** Whether the request announces a body: a positive length, or chunks. */
+function hasBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || Number(length) > 0;
+}
+
+function assertUtf8Charset(contentType: string | undefined): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1].toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new UnsupportedMediaTypeException(`Request body charset must be utf-8, not "${charset}"`);
+  }
 }
 
 /** The object in `raw`, or a `BadRequestException` saying what is wrong with it. */
@@ -62,6 +87,9 @@ export function parseJsonObject(raw: Buffer): Record<string, unknown> {
 function refuseForbiddenKeys(key: string, value: unknown): unknown {
   if (FORBIDDEN_KEYS.has(key)) {
     throw new BadRequestException(`Request body may not contain the key "${key}"`);
+  }
+  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) {
+    throw new BadRequestException('Request body holds a string with a lone UTF-16 surrogate');
   }
   return value;
 }
