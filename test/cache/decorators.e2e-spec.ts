@@ -67,6 +67,12 @@ class UsersService {
     return n * 2;
   }
 
+  @Cacheable({ key: 'echo:{0}' })
+  async echo(text: string): Promise<string> {
+    this.repo.calls++;
+    return text;
+  }
+
   @Cacheable({ key: 'fails:{0}' })
   async fails(id: number): Promise<never> {
     this.repo.calls++;
@@ -128,6 +134,14 @@ function describeDecorators(name: string, options: () => CacheModuleOptions): vo
       await service.findOne(1);
       expect(repo.calls).toBe(1);
       await expect(cache.get('user:1')).resolves.toEqual({ id: 1, name: 'ada' });
+    });
+
+    it('keeps arguments that differ only in a lone surrogate apart', async () => {
+      // In UTF-8, as Redis stores keys, every lone surrogate is U+FFFD.
+      const texts = ['a\ud800', 'a\udfff', 'a\ufffd'];
+      for (const text of texts) await expect(service.echo(text)).resolves.toBe(text);
+      for (const text of texts) await expect(service.echo(text)).resolves.toBe(text);
+      expect(repo.calls).toBe(3);
     });
 
     it('rebuilds class instances when the decorator names a type', async () => {

@@ -201,6 +201,17 @@ describe('Token revocation on Redis', () => {
     await expect(a.revocation.isRevoked({ sub, jti: 'z', iat: 0 })).resolves.toBe(true);
   });
 
+  it('keeps subjects and token ids that differ only in a lone surrogate apart', async () => {
+    // In UTF-8, as Redis stores keys, every lone surrogate is U+FFFD.
+    const iat = nowSeconds() - 5;
+    await a.revocation.revokeAllForSubject('s\ud800', iat * 1000 + 1000);
+    await expect(a.revocation.isRevoked({ sub: 's\ud800', jti: 'j', iat })).resolves.toBe(true);
+    await expect(a.revocation.isRevoked({ sub: 's\udfff', jti: 'j', iat })).resolves.toBe(false);
+    await a.revocation.revoke({ sub: 'u', jti: 'j\ud800', exp: iat + 600 });
+    await expect(a.revocation.isRevoked({ sub: 'u', jti: 'j\ud800', iat })).resolves.toBe(true);
+    await expect(a.revocation.isRevoked({ sub: 'u', jti: 'j\udfff', iat })).resolves.toBe(false);
+  });
+
   it('lets @Public routes and controllers through without a token, and without Redis', async () => {
     const delta = await commandsDuring(server, async () => {
       await a.http().get('/open').expect(200, { open: true });

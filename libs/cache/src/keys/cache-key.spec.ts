@@ -4,8 +4,21 @@ import { cacheKey, encodeKeyPart, KeyPart } from './cache-key';
 
 /** Inverse of cacheKey over string parts: it exists, so cacheKey is injective. */
 function splitKey(key: string): string[] {
-  return key.split(':').map((part) => part.replace(/%3A/g, ':').replace(/%25/g, '%'));
+  return key
+    .split(':')
+    .map((part) =>
+      part.replace(/%(25|3A|u[0-9A-F]{4})/g, (escape) =>
+        escape === '%25'
+          ? '%'
+          : escape === '%3A'
+            ? ':'
+            : String.fromCharCode(parseInt(escape.slice(2), 16)),
+      ),
+    );
 }
+
+/** The key as Redis stores it: UTF-8 bytes. */
+const bytes = (key: string): string => Buffer.from(key, 'utf8').toString('hex');
 
 describe('cacheKey', () => {
   it('keeps plain parts readable', () => {
@@ -26,6 +39,15 @@ describe('cacheKey', () => {
     expect(cacheKey('flag', true)).toBe(cacheKey('flag', 'true'));
   });
 
+  it('escapes a lone surrogate, which UTF-8 (and so Redis) would turn into U+FFFD', () => {
+    expect(cacheKey('q', 'a\ud800')).toBe('q:a%uD800');
+    expect(bytes(cacheKey('q', 'a\ud800'))).not.toBe(bytes(cacheKey('q', 'a\udfff')));
+    expect(bytes(cacheKey('q', 'a\ud800'))).not.toBe(bytes(cacheKey('q', 'a\ufffd')));
+    // A well-formed pair is kept as it is.
+    expect(cacheKey('q', '\ud83d\ude00')).toBe('q:\ud83d\ude00');
+    expect(cacheKey('a%uD800')).toBe('a%25uD800');
+  });
+
   it('keeps an empty part', () => {
     expect(cacheKey('user', '')).toBe('user:');
     expect(cacheKey('user', '', '')).not.toBe(cacheKey('user', ''));
@@ -41,7 +63,8 @@ describe('cacheKey', () => {
 
   it('maps different lists of string parts to different keys (property)', () => {
     const part = fc.oneof(
-      fc.string({ unit: fc.constantFrom(':', '%', '3', 'A', 'a', '2', '5') }),
+      fc.string({ unit: fc.constantFrom(':', '%', '3', 'A', 'a', '2', '5', 'u', 'D', '8', '0') }),
+      fc.string({ unit: fc.constantFrom('\ud800', '\udfff', '\ufffd', '%', 'u', 'D', '8', '0') }),
       fc.string({ unit: 'binary' }),
     );
     const parts = fc.array(part, { minLength: 1, maxLength: 5 });
@@ -49,7 +72,8 @@ describe('cacheKey', () => {
       fc.property(parts, parts, (a, b) => {
         expect(splitKey(cacheKey(...a))).toEqual(a);
         if (a.length !== b.length || a.some((p, i) => p !== b[i])) {
-          expect(cacheKey(...a)).not.toBe(cacheKey(...b));
+          // Distinct as Redis sees them, not only as JavaScript strings.
+          expect(bytes(cacheKey(...a))).not.toBe(bytes(cacheKey(...b)));
         }
       }),
       { numRuns: 500 },

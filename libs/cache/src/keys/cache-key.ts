@@ -14,14 +14,21 @@ export interface CacheKeyFn {
   hash(value: unknown): string;
 }
 
+/** What a key part escapes: `%`, `:` and half a UTF-16 surrogate pair on its own. */
+const ESCAPED = /[%:]|\p{Surrogate}/gu;
+
 /**
  * Encodes one key part: its text with `%` written as `%25` and `:` as `%3A`, so a part can never
- * look like two. Parts are compared by text: `1`, `1n` and `'1'` give the same part.
+ * look like two, and a lone surrogate as `%uD800`: Redis keys are UTF-8 bytes, in which every lone
+ * surrogate becomes U+FFFD, so `'a\ud800'` and `'a\ud801'` would share an entry. Parts are
+ * compared by text: `1`, `1n` and `'1'` give the same part.
  * @throws {CacheKeyError} when the part is not a string, number, bigint or boolean.
  */
 export function encodeKeyPart(part: KeyPart): string {
   if (typeof part === 'string') {
-    return part.includes(':') || part.includes('%') ? part.replace(/[%:]/g, escapeChar) : part;
+    return part.includes(':') || part.includes('%') || !part.isWellFormed()
+      ? part.replace(ESCAPED, escapeChar)
+      : part;
   }
   if (typeof part === 'number' || typeof part === 'bigint' || typeof part === 'boolean') {
     return String(part); // never holds ':' or '%'
@@ -104,7 +111,9 @@ function canonicalObject(value: object, useToJSON: boolean): string | undefined 
 }
 
 function escapeChar(char: string): string {
-  return char === '%' ? '%25' : '%3A';
+  if (char === '%') return '%25';
+  if (char === ':') return '%3A';
+  return `%u${char.charCodeAt(0).toString(16).toUpperCase()}`;
 }
 
 function typeOf(value: unknown): string {

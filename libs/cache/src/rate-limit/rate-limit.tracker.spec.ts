@@ -27,8 +27,18 @@ describe('encodeTracker', () => {
     expect(new Set(trackers.map(encodeTracker)).size).toBe(trackers.length);
   });
 
-  it('hashes long trackers and lone surrogates to a bounded key', () => {
+  it('hashes long trackers to a bounded key', () => {
     expect(encodeTracker('t'.repeat(10_000))).toMatch(/^sha256:[\w-]{43}$/);
-    expect(encodeTracker('\ud800')).toMatch(/^sha256:/);
+    expect(encodeTracker('t'.repeat(10_000))).not.toBe(encodeTracker(`${'t'.repeat(9_999)}u`));
+  });
+
+  it('keeps trackers that differ only in a lone surrogate apart, as Redis sees them (UTF-8)', () => {
+    const bytes = (tracker: string): string => Buffer.from(encodeTracker(tracker)).toString('hex');
+    expect(encodeTracker('a\ud800')).toBe('a%uD800');
+    expect(encodeTracker('\ud83d\ude00\udfff')).toBe('%F0%9F%98%80%uDFFF');
+    const trackers = ['a\ud800', 'a\udfff', 'a\ufffd', 'a%uD800', 'a%25uD800'];
+    expect(new Set(trackers.map(bytes)).size).toBe(trackers.length);
+    const long = (end: string): string => bytes('x'.repeat(200) + end);
+    expect(long('\ud800')).not.toBe(long('\udfff'));
   });
 });

@@ -28,7 +28,7 @@ return 1`);
  *
  * Both keys of a subject share the hash tag, so one MGET reads them in one slot on a Cluster.
  * `sub` is escaped so that no `{`, `}` in it can end the tag early or make two subjects' keys
- * collide. The keys sit outside `<ns>:*` and `<ns>#*`, so clearing the cache never un-revokes.
+ * collide (see {@link escape}). The keys sit outside `<ns>:*` and `<ns>#*`, so clearing the cache never un-revokes.
  * Lifetimes are relative (PX): they follow the app's clock, which is what `exp` is checked by.
  *
  * Checks made in one pass of the event loop (a burst of requests) share one MGET, up to 64 per
@@ -124,8 +124,15 @@ interface PendingCheck {
   reject(error: unknown): void;
 }
 
+/**
+ * `%`, `{`, `}` as `%XX`, and a lone surrogate as `%uD800`: Redis keys are UTF-8 bytes, in which
+ * every lone surrogate is U+FFFD, so two claims differing only there would share a key.
+ */
 function escape(part: string): string {
-  return part.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return part.replace(/[%{}]|\p{Surrogate}/gu, (c) => {
+    const code = c.charCodeAt(0).toString(16).toUpperCase();
+    return c.length === 1 && code.length === 4 ? `%u${code}` : `%${code}`;
+  });
 }
 
 function toPx(ms: number): number {
