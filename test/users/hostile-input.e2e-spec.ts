@@ -55,6 +55,19 @@ const CASES: HostileCase[] = [
     auth: true,
     raw: '{"constructor":{"prototype":{"polluted":true}}}',
   },
+  {
+    name: 'a toString key',
+    method: 'post',
+    path: '/users',
+    raw: '{"toString":"x","name":"Eve","email":"eve7@example.com","password":"correct horse"}',
+  },
+  {
+    name: 'a hasOwnProperty key on PATCH',
+    method: 'patch',
+    path: '/users/:self',
+    auth: true,
+    raw: '{"hasOwnProperty":1,"name":"Mallory"}',
+  },
   // Wrong types
   { name: 'a number for a name', method: 'post', path: '/users', body: { ...valid, name: 123 } },
   { name: 'a boolean email', method: 'post', path: '/users', body: { ...valid, email: true } },

@@ -7,8 +7,12 @@ export const BODY_LIMIT = '100kb';
 export const JSON_TYPES = ['application/json', 'application/*+json'];
 /** Deepest nesting accepted: the DTOs are flat, and deep input would overflow recursive walkers. */
 export const MAX_JSON_DEPTH = 32;
-/** Keys refused anywhere in a body: they exist only to reach an object's prototype. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Keys refused anywhere in a body: `prototype`, and the names of members every object has
+ * (`__proto__`, `constructor`, `toString`, `hasOwnProperty`...). They reach or shadow a prototype,
+ * and the validator would let them through unnoticed rather than refuse them as unknown fields.
+ */
+const FORBIDDEN_KEYS = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 /** Methods whose body the app reads; a body of any other type on them is refused. */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 /** Half of a UTF-16 surrogate pair on its own (JSON can spell one as `\ud800`): not text. */
@@ -24,8 +28,8 @@ const BACKSLASH = 0x5c;
 /**
  * Parses the raw JSON body (a Buffer from the raw body parser, which enforces the size limit and
  * decompression) into a plain object. Everything a client can get wrong is a 400: invalid UTF-8,
- * malformed JSON, nesting deeper than {@link MAX_JSON_DEPTH}, a `__proto__`, `constructor` or
- * `prototype` key, a string holding a lone surrogate, or a top level that is not an object. An
+ * malformed JSON, nesting deeper than {@link MAX_JSON_DEPTH}, a key in {@link FORBIDDEN_KEYS}, a
+ * string holding a lone surrogate, or a top level that is not an object. An
  * empty body is no body. A body the raw parser left alone (any other content type), or JSON in a
  * charset other than UTF-8, is a 415: read as no body, a PATCH would answer 200 and change nothing.
  */
