@@ -205,6 +205,27 @@ describe('CacheService when Redis misbehaves', () => {
     await expect(cache.get('list')).resolves.toBeUndefined();
   });
 
+  it('skips reads for a second after the connection comes back (another instance may not have replayed its evictions yet)', async () => {
+    await cache.set('k', 'before');
+    await server.stop(); // a clean shutdown: commands fail at once, none times out
+    await expect(cache.get('k')).resolves.toBeUndefined();
+    await server.restart(); // empty: the server keeps no data
+    await waitUntil(
+      async () => {
+        await cache.set('k', 'after');
+        return (await server.cli('EXISTS', `${namespace}:k`)) === '1';
+      },
+      { what: 'writes to reach the restarted server', timeoutMs: 5000, intervalMs: 20 },
+    );
+    // Written, but not read back yet: it could be a load's value that an eviction journaled by
+    // another instance during the outage, and not replayed yet, would have refused.
+    await expect(cache.get('k')).resolves.toBeUndefined();
+    await waitUntil(async () => (await cache.get('k')) === 'after', {
+      what: 'reads to trust Redis again',
+      timeoutMs: 3000,
+    });
+  });
+
   it('never resends a command that timed out once Redis is back', async () => {
     await server.pause();
     await cache.set('late', 'v'); // written to the socket, times out

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { READ_TRUST_DELAY_MS } from '@app/cache/stores/redis.store';
 import { startRedis, type RedisServer } from '../../harness';
 import { makeTempDir } from '../../harness/process-registry';
 import { spawnPair, type AppInstance } from '../support/app-instance';
@@ -22,8 +23,11 @@ export interface BootedPair {
 
 /** F5 bounds. */
 const BOOT_BOUND_MS = 5000;
-/** "Picks Redis up when it comes": held to F2's bound for a first success. */
-const PICKUP_BOUND_MS = 1000;
+/**
+ * "Picks Redis up when it comes": F2's bound for a first success, plus the second in which an
+ * instance whose connection came up after a failure does not trust reads yet.
+ */
+const PICKUP_BOUND_MS = 1000 + READ_TRUST_DELAY_MS;
 
 /**
  * F5 on a standalone Redis: the server is started (to own a port) and stopped, then both

@@ -42,7 +42,8 @@ type Raw = string | Buffer | null;
 
 /**
  * How long after writes reach Redis again reads trust it again: long enough for every instance to
- * replay the evictions it could not apply meanwhile (each probes Redis at most every 200 ms).
+ * replay the evictions it could not apply meanwhile (each reconnects within 500 ms, and probes
+ * Redis at most every 200 ms).
  */
 export const READ_TRUST_DELAY_MS = 1000;
 
@@ -61,9 +62,11 @@ const WRITE_HEARTBEAT_MS = 200;
  * entry, in the same round trip, when the caller names the tags it expects (the decorators
  * always do); an entry carrying other tags costs one more round trip for their marks.
  *
- * Reads are refused while writes do not reach Redis, and for `READ_TRUST_DELAY_MS` after they do
- * again: an eviction another instance could not apply meanwhile would leave a stale entry
- * readable (a write pause holds writes, not reads).
+ * Reads are refused while writes do not reach Redis (the circuit is open), and for
+ * `READ_TRUST_DELAY_MS` after they do again (the circuit closed, or the writing connection is
+ * ready again after a loss): an eviction another instance could not apply meanwhile would leave a
+ * stale entry readable (a write pause holds writes, not reads; a restarted server may take a
+ * load's value before another instance has replayed the eviction that would have refused it).
  *
  * A delete leaves an eviction mark (`~when`) at the entry key for `EVICTION_MARK_MS`, read as a
  * miss. A loaded value (`StoreWrite.loaded`) is stored by a script that refuses it when the key
@@ -83,6 +86,10 @@ export class RedisStore implements CacheStore {
   private readonly aliveKey: string;
   private readonly heartbeat: NodeJS.Timeout | undefined;
   private readSinceHeartbeat = false;
+  /** The writing connection dropped (or never came up) and is not ready again yet. */
+  private disconnected = false;
+  /** When it was ready again, until `READ_TRUST_DELAY_MS` has passed since. */
+  private reconnectedAt: number | undefined;
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -99,6 +106,8 @@ export class RedisStore implements CacheStore {
       this.heartbeat = setInterval(() => this.checkWrites(), WRITE_HEARTBEAT_MS);
       this.heartbeat.unref();
     }
+    client.on('close', this.connectionLost);
+    client.on('ready', this.connectionReady);
   }
 
   async get(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
@@ -182,6 +191,8 @@ export class RedisStore implements CacheStore {
 
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    this.client.off('close', this.connectionLost);
+    this.client.off('ready', this.connectionReady);
     this.options.circuit?.close();
     this.options.reads?.circuit.close();
     await Promise.all([
@@ -241,8 +252,25 @@ export class RedisStore implements CacheStore {
 
   /** Whether writes reach Redis, and have for long enough that reads can be trusted. */
   get readable(): boolean {
+    // While disconnected, reads fail on their own (at once), and are counted and logged as failures.
+    if (this.reconnectedAt !== undefined) {
+      // Read the clock only in the second after a reconnection (this runs on every L1 hit).
+      if (Date.now() - this.reconnectedAt < READ_TRUST_DELAY_MS) return false;
+      this.reconnectedAt = undefined;
+    }
     return !this.options.circuit?.openWithin(READ_TRUST_DELAY_MS);
   }
+
+  private readonly connectionLost = (): void => {
+    this.disconnected = true;
+  };
+
+  /** Ready after a loss: distrust reads a while longer (a first connection is trusted at once). */
+  private readonly connectionReady = (): void => {
+    if (!this.disconnected) return;
+    this.disconnected = false;
+    this.reconnectedAt = Date.now();
+  };
 
   /** One small write after reads, unless the circuit already knows writes are not getting through. */
   private checkWrites(): void {
