@@ -40,9 +40,11 @@ class LineLogger implements LoggerService {
 /**
  * F8 at the library level, next to the app-level run (`sentinel-app-failover.ts`). Two `CacheService`s (two Nest contexts with `CacheModule.forRoot({ redis: { sentinels, name } })`)
  * stand in for the two instances. Each reads cached entries with `getOrSet` every 10 ms and
- * writes (a `set` followed by a `get` that must return it) every 50 ms. The master is killed
- * (SIGKILL); writes may fail for at most 3 s and must then land on the new master; cached reads
- * must never fail.
+ * writes (a `set` of a key of its own) every 50 ms. The master is killed (SIGKILL); writes may
+ * fail for at most 3 s and must then land on the new master; cached reads must never fail. A
+ * write succeeded if its key is on the new master at the end: `set` never throws, and reading it
+ * back through the cache would measure reads, which skip Redis for a second after the instance
+ * reconnects.
  */
 export async function sentinelScenario(): Promise<ScenarioReport[]> {
   const set = await startSentinel();
@@ -83,6 +85,7 @@ async function failover(
 
   const reads: Op[] = [];
   const writes: (Op & { key: string })[] = [];
+  // `ok` is decided at the end, from the keys on the new master.
   let running = true;
   const readLoop = async (instance: number): Promise<void> => {
     for (let n = 0; running; n++) {
@@ -106,14 +109,8 @@ async function failover(
     for (let n = 0; running; n++) {
       const key = `w:${instance}:${n}`;
       const start = now();
-      let ok = false;
-      try {
-        await caches[instance].set(key, n, { ttl: '10m' });
-        ok = (await caches[instance].get<number>(key)) === n;
-      } catch {
-        ok = false;
-      }
-      writes.push({ instance, start, end: now(), ok, key });
+      await caches[instance].set(key, n, { ttl: '10m' });
+      writes.push({ instance, start, end: now(), ok: false, key });
       await sleepUntil(start + WRITE_INTERVAL_MS);
     }
   };
@@ -126,6 +123,11 @@ async function failover(
   running = false;
   await Promise.all(loops);
   const newMaster = await set.masterAddress();
+  const newServer = [set.master, set.replica].find((s) => s.port === newMaster.port);
+  const landedKeys = new Set(
+    newServer ? (await newServer.cli('KEYS', `${NAMESPACE}:w:*`)).split('\n') : [],
+  );
+  for (const w of writes) w.ok = landedKeys.has(`${NAMESPACE}:${w.key}`);
 
   // Writes: from the kill, how long until they succeed again for good, per instance.
   const outages = [0, 1].map((instance) => {
@@ -147,21 +149,13 @@ async function failover(
         .join('; '),
     ),
   );
-  const lastWrites = [0, 1].map((i) => writes.filter((w) => w.instance === i && w.ok).pop());
-  const newServer = [set.master, set.replica].find((s) => s.port === newMaster.port);
-  const landed = newServer
-    ? await Promise.all(
-        lastWrites.map(async (w) =>
-          w ? (await newServer.cli('EXISTS', `${NAMESPACE}:${w.key}`)) === '1' : false,
-        ),
-      )
-    : [false, false];
+  const landed = [0, 1].map((i) => writes.filter((w) => w.instance === i).pop()?.ok === true);
   checks.push(
     check(
       'F8',
       newMaster.port !== oldMaster.port && landed.every(Boolean),
       'then writes go to the new master (Sentinel names a new master, and the last writes are on it)',
-      `master :${oldMaster.port} -> :${newMaster.port}; last successful write of each instance present on the new master: ${landed.join(', ')}`,
+      `master :${oldMaster.port} -> :${newMaster.port}; last write of each instance present on the new master: ${landed.join(', ')}`,
     ),
   );
   const afterKill = reads.filter((r) => r.start >= killAt);
@@ -183,7 +177,7 @@ async function failover(
   );
   const wlat = latencyOf(writes.filter((w) => w.start >= killAt));
   notes.push(
-    `Writes (set + get) after the kill: p50/p99/max ${ms(wlat.p50)}/${ms(wlat.p99)}/${ms(wlat.max)} ms.`,
+    `Writes (set) after the kill: p50/p99/max ${ms(wlat.p50)}/${ms(wlat.p99)}/${ms(wlat.max)} ms.`,
   );
   const logged = lines
     .filter((l) => l.t >= killAt)
