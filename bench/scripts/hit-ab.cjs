@@ -8,6 +8,10 @@
 //
 // Scenarios are those of `src/micro/hit-path.ts` (seq-distinct, c64-distinct, ...). One process
 // loads every build, so they share ioredis and Nest from bench/node_modules.
+//
+// HIT_AB_PIN=1 pins Redis to CPU 0 and this process to CPU 1 (taskset): on this 2-core machine,
+// the sequential figures then vary less from run to run (raw ioredis read 17,000-26,000 hits/s
+// unpinned in one afternoon).
 require('reflect-metadata');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -52,6 +56,11 @@ async function main() {
   }
   const { BenchRedis } = builtIn('build', 'infra/redis-server.js');
   const redis = await BenchRedis.start();
+  if (process.env.HIT_AB_PIN === '1') {
+    const { execFileSync } = require('node:child_process');
+    execFileSync('taskset', ['-a', '-pc', '0', String(redis.pid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-a', '-pc', '1', String(process.pid)], { stdio: 'ignore' });
+  }
   const contenders = [];
   try {
     for (const [i, spec] of specs.entries()) {
