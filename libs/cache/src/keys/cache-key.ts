@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CacheKeyError } from '../errors';
+import { escapeLoneSurrogate, hasLoneSurrogate } from './lone-surrogate';
 
 /** A value allowed as one part of a cache key. */
 export type KeyPart = string | number | bigint | boolean;
@@ -19,14 +20,13 @@ const ESCAPED = /[%:]|\p{Surrogate}/gu;
 
 /**
  * Encodes one key part: its text with `%` written as `%25` and `:` as `%3A`, so a part can never
- * look like two, and a lone surrogate as `%uD800`: Redis keys are UTF-8 bytes, in which every lone
- * surrogate becomes U+FFFD, so `'a\ud800'` and `'a\ud801'` would share an entry. Parts are
- * compared by text: `1`, `1n` and `'1'` give the same part.
+ * look like two, and a lone surrogate as `%uD800` (see `lone-surrogate.ts`). Parts are compared
+ * by text: `1`, `1n` and `'1'` give the same part.
  * @throws {CacheKeyError} when the part is not a string, number, bigint or boolean.
  */
 export function encodeKeyPart(part: KeyPart): string {
   if (typeof part === 'string') {
-    return part.includes(':') || part.includes('%') || !part.isWellFormed()
+    return part.includes(':') || part.includes('%') || hasLoneSurrogate(part)
       ? part.replace(ESCAPED, escapeChar)
       : part;
   }
@@ -113,7 +113,7 @@ function canonicalObject(value: object, useToJSON: boolean): string | undefined 
 function escapeChar(char: string): string {
   if (char === '%') return '%25';
   if (char === ':') return '%3A';
-  return `%u${char.charCodeAt(0).toString(16).toUpperCase()}`;
+  return escapeLoneSurrogate(char);
 }
 
 function typeOf(value: unknown): string {

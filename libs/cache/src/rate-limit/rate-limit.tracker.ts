@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
+import { escapeLoneSurrogate, hasLoneSurrogate } from '../keys/lone-surrogate';
 
 const MAX_PLAIN_LENGTH = 128;
 
 /**
  * Encodes a tracker for use inside a Redis key. Percent-encoding removes `{`, `}` and `:`, so a
  * tracker can neither end the key's hash tag nor pose as a limit name, and writes a lone surrogate
- * as `%uD800` (Redis keys are UTF-8 bytes, in which every lone surrogate is U+FFFD: two trackers
- * differing only there would share a bucket). A long tracker is hashed from that encoding, and the
+ * as `%uD800` (see `lone-surrogate.ts`: two trackers differing only there would share a bucket). A long tracker is hashed from that encoding, and the
  * `sha256:` form cannot collide with an encoded tracker, which never holds a `:`.
  *
  * @example encodeTracker('::1') // '%3A%3A1'
@@ -19,15 +19,11 @@ export function encodeTracker(tracker: string): string {
 
 /** `encodeURIComponent`, which never writes `%u`, plus `%uD800` for a lone surrogate. */
 function percentEncode(tracker: string): string {
-  if (tracker.isWellFormed()) return encodeURIComponent(tracker);
+  if (!hasLoneSurrogate(tracker)) return encodeURIComponent(tracker);
   let encoded = '';
+  // By code point: a lone surrogate comes on its own, a pair as one character.
   for (const char of tracker) {
-    // Iterating by code point leaves a lone surrogate on its own.
-    const code = char.charCodeAt(0);
-    encoded +=
-      char.length === 1 && code >= 0xd800 && code <= 0xdfff
-        ? `%u${code.toString(16).toUpperCase()}`
-        : encodeURIComponent(char);
+    encoded += hasLoneSurrogate(char) ? escapeLoneSurrogate(char) : encodeURIComponent(char);
   }
   return encoded;
 }

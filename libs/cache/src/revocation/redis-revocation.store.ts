@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { PassBatcher } from '../concurrency/pass-batcher';
+import { escapeLoneSurrogate, hasLoneSurrogate } from '../keys/lone-surrogate';
 import { LuaScript } from '../redis/lua-script';
 import { callThrough, type RedisCircuit } from '../redis/redis-circuit';
 import type { RedisLane } from '../redis/redis-connection';
@@ -124,15 +125,13 @@ interface PendingCheck {
   reject(error: unknown): void;
 }
 
-/**
- * `%`, `{`, `}` as `%XX`, and a lone surrogate as `%uD800`: Redis keys are UTF-8 bytes, in which
- * every lone surrogate is U+FFFD, so two claims differing only there would share a key.
- */
+/** `%`, `{`, `}` as `%XX`, and a lone surrogate as `%uD800` (see `lone-surrogate.ts`). */
 function escape(part: string): string {
-  return part.replace(/[%{}]|\p{Surrogate}/gu, (c) => {
-    const code = c.charCodeAt(0).toString(16).toUpperCase();
-    return c.length === 1 && code.length === 4 ? `%u${code}` : `%${code}`;
-  });
+  return part.replace(/[%{}]|\p{Surrogate}/gu, (char) =>
+    hasLoneSurrogate(char)
+      ? escapeLoneSurrogate(char)
+      : `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 function toPx(ms: number): number {
