@@ -95,14 +95,18 @@ class GuardedController {
   }
 }
 
-/** Stands in for passport: sets `request.user` from `x-user` when the header is there. */
+/**
+ * Stands in for passport: sets `request.user` from `x-user` when the header is there, or from
+ * `x-user-json`, a JSON string, as a JWT's `sub` claim is decoded (it may hold `\ud800` escapes).
+ */
 @Injectable()
 class FakeAuthGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context
       .switchToHttp()
       .getRequest<{ headers: Record<string, string>; user?: object }>();
-    const sub = request.headers['x-user'];
+    const json = request.headers['x-user-json'];
+    const sub = json ? (JSON.parse(json) as string) : request.headers['x-user'];
     if (sub) request.user = { sub };
     return true;
   }
@@ -291,6 +295,21 @@ describe('RateLimitGuard over HTTP (Express, Redis)', () => {
       limit: 'default',
       tracker: 'user:bob',
     });
+  });
+
+  it("with keyBy 'user' keeps subjects that differ only in a lone surrogate apart", async () => {
+    // In UTF-8, as Redis stores keys, every lone surrogate is U+FFFD.
+    const app = await open(
+      { limits: [{ limit: 2, window: '1m' }], keyBy: 'user' },
+      { guardsBefore: [FakeAuthGuard] },
+    );
+    for (const sub of ['"a\\ud800"', '"a\\udfff"']) {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) {
+        statuses.push((await app.get('/plain', { 'x-user-json': sub })).status);
+      }
+      expect({ sub, statuses }).toEqual({ sub, statuses: [200, 200, 429] });
+    }
   });
 
   it("with keyBy 'user' and no request.user fails loudly (500, logged once) instead of sharing a bucket", async () => {
