@@ -15,8 +15,6 @@ export const MAX_JSON_DEPTH = 32;
 const FORBIDDEN_KEYS = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 /** Methods whose body the app reads; a body of any other type on them is refused. */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
-/** Half of a UTF-16 surrogate pair on its own (JSON can spell one as `\ud800`): not text. */
-const LONE_SURROGATE = /\p{Surrogate}/u;
 
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
@@ -29,9 +27,10 @@ const BACKSLASH = 0x5c;
  * Parses the raw JSON body (a Buffer from the raw body parser, which enforces the size limit and
  * decompression) into a plain object. Everything a client can get wrong is a 400: invalid UTF-8,
  * malformed JSON, nesting deeper than {@link MAX_JSON_DEPTH}, a key in {@link FORBIDDEN_KEYS}, a
- * string holding a lone surrogate, or a top level that is not an object. An
- * empty body is no body. A body the raw parser left alone (any other content type), or JSON in a
- * charset other than UTF-8, is a 415: read as no body, a PATCH would answer 200 and change nothing.
+ * string holding a lone surrogate (JSON can spell one as `\ud800`), or a top level that is not an
+ * object. An empty body is no body. A body the raw parser left alone (any other content type), or
+ * JSON in a charset other than UTF-8, is a 415: read as no body, a PATCH would answer 200 and
+ * change nothing.
  */
 export function parseJsonBody(
   request: IncomingMessage & { body?: unknown },
@@ -92,7 +91,7 @@ function refuseForbiddenKeys(key: string, value: unknown): unknown {
   if (FORBIDDEN_KEYS.has(key)) {
     throw new BadRequestException(`Request body may not contain the key "${key}"`);
   }
-  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) {
+  if (!key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed())) {
     throw new BadRequestException('Request body holds a string with a lone UTF-16 surrogate');
   }
   return value;

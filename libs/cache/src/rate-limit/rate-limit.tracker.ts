@@ -5,9 +5,10 @@ const MAX_PLAIN_LENGTH = 128;
 
 /**
  * Encodes a tracker for use inside a Redis key. Percent-encoding removes `{`, `}` and `:`, so a
- * tracker can neither end the key's hash tag nor pose as a limit name, and writes a lone surrogate
- * as `%uD800` (see `lone-surrogate.ts`: two trackers differing only there would share a bucket). A long tracker is hashed from that encoding, and the
- * `sha256:` form cannot collide with an encoded tracker, which never holds a `:`.
+ * tracker can neither end the key's hash tag nor pose as a limit name, and writes a lone
+ * surrogate as `%uD800` (see `lone-surrogate.ts`: two trackers differing only there would share a
+ * bucket). A long tracker is hashed from that encoding, and the `sha256:` form cannot collide with
+ * an encoded tracker, which never holds a `:`.
  *
  * @example encodeTracker('::1') // '%3A%3A1'
  */

@@ -29,7 +29,8 @@ return 1`);
  *
  * Both keys of a subject share the hash tag, so one MGET reads them in one slot on a Cluster.
  * `sub` is escaped so that no `{`, `}` in it can end the tag early or make two subjects' keys
- * collide (see {@link escape}). The keys sit outside `<ns>:*` and `<ns>#*`, so clearing the cache never un-revokes.
+ * collide (see {@link escape}). The keys sit outside `<ns>:*` and `<ns>#*`, so clearing the cache
+ * never un-revokes.
  * Lifetimes are relative (PX): they follow the app's clock, which is what `exp` is checked by.
  *
  * Checks made in one pass of the event loop (a burst of requests) share one MGET, up to 64 per
