@@ -38,7 +38,7 @@ export function benchConfig(): BenchConfig {
       }
     : {
         quick,
-        micro: { reps: 9, sliceMs: 250, distinctKeys: 1000 },
+        micro: { reps: 10, sliceMs: 250, distinctKeys: 1000 },
         stampede: { reps: 5, callers: 1000, processes: 4, loaderMs: 50 },
         // Many short runs, route and baseline back to back: this machine's speed drifts over seconds,
         // and a median over 16 adjacent pairs follows that drift less than one over 5 longer pairs.

@@ -5,6 +5,7 @@ import { BenchChild } from '../infra/child';
 import { CpuPinning } from '../infra/cpu-pinning';
 import { commandDelta, type BenchRedis } from '../infra/redis-server';
 import { roundTrips } from '../infra/round-trips';
+import { turnOrder } from '../stats/turn-order';
 import { HTTP_VARIANTS, type HttpVariant } from './variants';
 
 /**
@@ -62,8 +63,9 @@ interface RunningApp {
 /**
  * Every variant in its own process (so the load generator's CPU is not the app's), all started up
  * front with {@link HTTP_APP_NODE_FLAGS}; then, repetition after repetition, each variant takes a
- * turn: an unmeasured warm-up on both routes, then autocannon runs its guarded/cached route and its
- * baseline one after the other, which one first alternating between repetitions.
+ * turn (in the order of {@link turnOrder}): an unmeasured warm-up on both routes, then autocannon
+ * runs its guarded/cached route and its baseline one after the other, route first in half of the
+ * repetitions.
  */
 export async function runHttp(
   config: BenchConfig,
@@ -115,12 +117,14 @@ export async function runHttp(
       }
     }
     for (let rep = 0; rep < http.reps; rep++) {
-      for (let i = 0; i < apps.length; i++) {
-        const app = apps[(i + rep) % apps.length];
+      for (const index of turnOrder(apps.length, rep)) {
+        const app = apps[index];
         const { result } = app;
         if (result.error) continue;
-        const pair =
-          rep % 2 === 0 ? [result.route, result.baseline] : [result.baseline, result.route];
+        // Route first in half of the repetitions, whichever way the turns go (turnOrder reverses
+        // every other one).
+        const routeFirst = Math.floor(rep / 2) % 2 === 0;
+        const pair = routeFirst ? [result.route, result.baseline] : [result.baseline, result.route];
         try {
           // Even so, an app that sat idle while the others ran is a little slower at first: each
           // turn starts with an unmeasured load on both of its routes.

@@ -4,6 +4,7 @@ import type { Contender, ContenderSpec } from '../contenders/contender';
 import { countingLoader, ids, type CountingLoader } from '../fixtures';
 import { commandDelta, serverUsecDelta, type BenchRedis } from '../infra/redis-server';
 import { ioredisCommandsSent, roundTrips } from '../infra/round-trips';
+import { turnOrder } from '../stats/turn-order';
 
 /** How the hit path is driven: one read at a time or many in flight, over many keys or one. */
 export interface HitScenario {
@@ -50,8 +51,8 @@ interface Live {
 
 /**
  * Every contender is built once and filled, then each scenario runs: one unmeasured slice per
- * contender, then repetitions in which every contender gets one time slice, the order rotating
- * from one repetition to the next so that none always runs first or right after the same rival.
+ * contender, then repetitions in which every contender gets one time slice, in the order of
+ * {@link turnOrder}: none always runs first, and none always right after the same rival.
  */
 export async function runHitPath(
   config: BenchConfig,
@@ -105,8 +106,7 @@ async function runScenario(
   }));
   const { reps, sliceMs } = config.micro;
   for (let rep = -1; rep < reps; rep++) {
-    for (let i = 0; i < live.length; i++) {
-      const index = (i + Math.max(rep, 0)) % live.length;
+    for (const index of turnOrder(live.length, Math.max(rep, 0))) {
       const entry = live[index];
       const result = results[index];
       if (!entry.contender || result.error) continue;
