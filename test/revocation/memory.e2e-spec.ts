@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sign } from 'jsonwebtoken';
 import { INVALID_TOKEN_MESSAGES as M } from '@app/cache';
+import { earlyInSecond } from '../support/clock';
 import {
   newSecret,
   nowSeconds,
@@ -45,6 +46,16 @@ describe('Token revocation in process memory (no Redis configured)', () => {
     await me(tokenOf('pam', second)).expect(401);
     await me(tokenOf('pam', second + 1)).expect(200);
     await me(tokenOf('quinn', second - 5)).expect(200);
+  });
+
+  it('waitUntilIssuable: a login right after a revoke-all gets a token that works', async () => {
+    await earlyInSecond();
+    const second = nowSeconds();
+    await app.revocation.revokeAllForSubject('paul');
+    await app.revocation.waitUntilIssuable('paul');
+    const issued = app.issuer.issue({ sub: 'paul', ttl: '1m' });
+    expect(issued.iat).toBe(second + 1);
+    await me(issued.token).expect(200);
   });
 
   it('forgets a revoked token once exp plus the clock tolerance has passed', async () => {

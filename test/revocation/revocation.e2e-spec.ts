@@ -10,6 +10,7 @@ import {
   type CacheModuleOptions,
 } from '@app/cache';
 import { startRedis, type RedisServer } from '../harness';
+import { earlyInSecond } from '../support/clock';
 import {
   commandsDuring,
   FakePassportGuard,
@@ -104,6 +105,26 @@ describe('Token revocation on Redis', () => {
     await expectRevoked(a, tokenOf('dave', second - 1)); // before
     await expectRevoked(a, tokenOf('dave', second)); // same second, issued after the revoke-all
     await me(a, tokenOf('dave', second + 1)).expect(200); // the next second
+  });
+
+  it('waitUntilIssuable: a login right after a revoke-all on another instance gets a token that works', async () => {
+    await earlyInSecond();
+    const second = nowSeconds();
+    await a.revocation.revokeAllForSubject('hugo');
+    await b.revocation.waitUntilIssuable('hugo');
+    const issued = b.issuer.issue({ sub: 'hugo', ttl: '1m' });
+    expect(issued.iat).toBe(second + 1);
+    await me(a, issued.token).expect(200);
+    await me(b, issued.token).expect(200);
+  });
+
+  it('waitUntilIssuable answers in the same second when the subject has no revoke-all this second', async () => {
+    await a.revocation.revokeAllForSubject('iris', Date.now() - 5000);
+    await earlyInSecond();
+    const second = nowSeconds();
+    await a.revocation.waitUntilIssuable('iris');
+    await a.revocation.waitUntilIssuable('jack'); // never revoked
+    expect(nowSeconds()).toBe(second);
   });
 
   it('never moves a cutoff back: an older revoke-all leaves the later one in place', async () => {

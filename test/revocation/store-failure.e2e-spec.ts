@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { CacheEvents, RevocationUnavailableException } from '@app/cache';
+import { CacheError, CacheEvents, RevocationUnavailableException } from '@app/cache';
 import { startRedis, waitUntil, type RedisServer } from '../harness';
 import { newSecret, revocationApp, uniqueNamespace, type RevocationApp } from './revocation-app';
 
@@ -75,6 +75,19 @@ describe('JwtRevocationGuard while the revocation store is unavailable', () => {
     const { value: response, ms } = await timed(() => me(closed));
     expect(response.status).toBe(503);
     expect(ms).toBeLessThan(BOUND);
+  });
+
+  it('waitUntilIssuable rejects at once when Redis is stopped, within the command timeout when frozen', async () => {
+    await server.stop();
+    const stopped = await timed(() => closed.revocation.waitUntilIssuable('nia').catch((e) => e));
+    expect(stopped.value).toBeInstanceOf(CacheError);
+    expect(stopped.ms).toBeLessThan(BOUND);
+    await server.restart();
+    await waitUntilChecked(closed);
+    await server.pause();
+    const frozen = await timed(() => closed.revocation.waitUntilIssuable('nia').catch((e) => e));
+    expect(frozen.value).toBeInstanceOf(CacheError);
+    expect(frozen.ms).toBeLessThan(BOUND);
   });
 
   it('still refuses invalid tokens with 401 while Redis is down', async () => {

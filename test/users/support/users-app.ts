@@ -55,8 +55,3 @@ export function newUser(name = 'Ada'): { name: string; email: string; password: 
   const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   return { name, email: `${name.toLowerCase()}.${id}@example.com`, password: 'correct horse' };
 }
-
-/** Waits until the start of the next wall-clock second (JWT `iat` has one-second resolution). */
-export function nextSecond(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
-}

@@ -41,10 +41,12 @@ export class AuthService implements OnModuleInit {
       user?.passwordHash ?? (await this.hasher.dummyHash()),
     );
     if (!user || !valid) throw new UnauthorizedException(INVALID_CREDENTIALS);
-    const { token, exp, iat } = this.tokens.issue({
-      sub: String(user.id),
-      ttl: this.config.jwt.ttl,
-    });
+    const sub = String(user.id);
+    // Right after "log out everywhere", a token of this second would be born revoked. While the
+    // store is down, sign anyway: the guard decides about the token until it is back (the
+    // RevocationService logs the outage).
+    await this.revocation.waitUntilIssuable(sub).catch(() => undefined);
+    const { token, exp, iat } = this.tokens.issue({ sub, ttl: this.config.jwt.ttl });
     return { accessToken: token, tokenType: 'Bearer', expiresIn: exp - iat };
   }
 
@@ -53,10 +55,7 @@ export class AuthService implements OnModuleInit {
     return this.revocation.revoke(claims);
   }
 
-  /**
-   * Refuses every token of the user issued so far (including, by the library's same-second rule,
-   * one issued later in this same second).
-   */
+  /** Refuses every token of the user issued so far; a later login waits for the next second. */
   logoutEverywhere(userId: number): Promise<void> {
     return this.revocation.revokeAllForSubject(String(userId));
   }

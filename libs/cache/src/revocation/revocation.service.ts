@@ -30,9 +30,9 @@ export interface RevocationCheckInput {
  *
  * The same-second rule: `iat` has one-second resolution, so a revoke-all at instant `at` stores the
  * cutoff `floor(at / 1000)` and revokes every token with `iat <= cutoff`. A token issued later in
- * that same second (say, a fresh login right after "log out everywhere") is therefore revoked too:
- * the client must log in again a second later. The other choice would let a token issued just
- * before the revoke-all, in the same second, survive it.
+ * that same second (say, a fresh login right after "log out everywhere") is therefore revoked too,
+ * unless its issuer first awaits {@link waitUntilIssuable}. The other choice would let a token
+ * issued just before the revoke-all, in the same second, survive it.
  *
  * @example
  * await revocation.revoke(request.user); // log out this token
@@ -90,6 +90,26 @@ export class RevocationService {
     const keepFor = (cutoff + 1) * 1000 + this.maxTokenLifetime + this.clockTolerance - Date.now();
     if (keepFor <= 0) return;
     await this.call(() => this.store.revokeSubject(sub, cutoff, keepFor));
+  }
+
+  /**
+   * Resolves once a token issued now for `sub` is not covered by a revoke-all already stored: at
+   * once, or, when `sub` was revoked-all in the current second (the same-second rule), at the start
+   * of the next second. Await it before `TokenIssuer.issue()` on a login, so that logging in right
+   * after "log out everywhere" gives a token that works. One store round trip; it never waits more
+   * than once (a cutoff set in a later second, by a future `at`, revokes the token whatever it
+   * does). Rejects like {@link isRevoked} when the store cannot answer.
+   */
+  async waitUntilIssuable(sub: string): Promise<void> {
+    requireString(sub, 'waitUntilIssuable() needs a subject');
+    const second = Math.floor(Date.now() / 1000);
+    // No token has an empty jti (revoke() refuses one): this asks about the cutoff alone.
+    if (!(await this.call(() => this.store.isRevoked(sub, '', second)))) return;
+    const next = (second + 1) * 1000;
+    // A timer can fire a millisecond early by the wall clock: wait until the second has turned.
+    while (Date.now() < next) {
+      await new Promise((resolve) => setTimeout(resolve, next - Date.now()));
+    }
   }
 
   /**

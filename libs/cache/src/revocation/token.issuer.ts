@@ -42,7 +42,8 @@ const RESERVED = ['sub', 'jti', 'exp', 'iat', 'nbf', 'iss', 'aud'];
  * `revocation.jwt.privateKey` (asymmetric).
  *
  * A token issued in the same second as a revoke-all of its subject is revoked by it (see
- * `RevocationService`): after "log out everywhere", log in again a second later.
+ * `RevocationService`), unless `RevocationService.waitUntilIssuable(sub)` is awaited first, as a
+ * login should.
  *
  * @example
  * const { token } = issuer.issue({ sub: user.id, ttl: '15m' });
