@@ -113,6 +113,15 @@ export function describeUsersFlow(backend: FlowBackend, setup: () => FlowSetup):
           await http.get(`/users?${query}`).expect(400);
         }
       });
+
+      it('answers a repeated query parameter with one clear 400', async () => {
+        const response = await http.get('/users?limit=1&offset=0&limit=2').expect(400);
+        expect(response.body).toEqual({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: 'Query parameter "limit" must be given once',
+        });
+      });
     });
 
     describe('auth', () => {

@@ -1,6 +1,7 @@
 import { ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { BODY_LIMIT, JSON_TYPES, parseJsonBody } from './common/json-body.middleware';
+import { singleQueryValues } from './common/single-query-values.middleware';
 import type { AppConfig } from './config/app.config';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
@@ -18,6 +19,7 @@ export function setupApp(app: NestExpressApplication, config: AppConfig): NestEx
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.useBodyParser('raw', { type: JSON_TYPES, limit: BODY_LIMIT });
   app.use(parseJsonBody);
+  app.use(singleQueryValues);
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
