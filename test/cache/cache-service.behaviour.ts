@@ -92,6 +92,26 @@ export function describeCacheService(name: string, options: () => CacheModuleOpt
       await expect(cache.get('hot')).resolves.toEqual({ id: 1 });
     });
 
+    it('gives each read-through hit its own value: what one caller changes, the next does not see', async () => {
+      await cache.set('profile', { name: 'Ada', roles: ['admin'] });
+      const loader = jest.fn(() => ({ name: 'loaded', roles: [] as string[] }));
+      const first = await cache.getOrSet('profile', loader);
+      first.name = 'changed by the first caller';
+      first.roles.push('intruder');
+      const second = await cache.getOrSet('profile', loader);
+      expect(second).toEqual({ name: 'Ada', roles: ['admin'] });
+      expect(loader).not.toHaveBeenCalled();
+    });
+
+    it('reads through again once a hit has expired (a settled read is not served again)', async () => {
+      await cache.set('brief', 'stored', { ttl: 200 });
+      const loader = jest.fn(() => 'loaded');
+      await expect(cache.getOrSet('brief', loader)).resolves.toBe('stored');
+      await sleep(240);
+      await expect(cache.getOrSet('brief', loader)).resolves.toBe('loaded');
+      expect(loader).toHaveBeenCalledTimes(1);
+    });
+
     it('does not store an undefined loader result', async () => {
       await expect(cache.getOrSet('u', () => undefined)).resolves.toBeUndefined();
       expect(cache.stats().sets).toBe(0);

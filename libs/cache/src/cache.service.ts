@@ -225,29 +225,80 @@ export class CacheService implements OnApplicationShutdown {
     await this.store.close();
   }
 
-  private async resolve<T>(
+  /** Not async: a hit pays the store's promise and this `then`, nothing more. */
+  private resolve<T>(
     key: string,
     loader: () => T | Promise<T>,
     options: ResolvedWriteOptions,
     flight: Flight,
   ): Promise<T> {
-    const entry = await this.read(key, options.tags);
+    // While evictions wait to be replayed, the store may hold values they would have removed.
+    if (this.journal.size > 0) return this.loadMissing(key, loader, options, flight);
+    let read: Promise<StoredEntry | undefined>;
+    try {
+      read = this.store.get(key, options.tags);
+    } catch (error) {
+      read = Promise.reject(error);
+    }
+    const settled = (entry: StoredEntry | undefined): T | Promise<T> => {
+      try {
+        return this.resolved(key, entry, loader, options, flight);
+      } catch (error) {
+        flight.release(); // never leave a failed execution for later callers to join
+        throw error;
+      }
+    };
+    return read.then(
+      (entry) => {
+        this.answered();
+        return settled(entry);
+      },
+      (error: unknown) => {
+        this.failed(error);
+        return settled(undefined);
+      },
+    );
+  }
+
+  /** A hit from `entry` (or a stale one with grace), else the load of the missing value. */
+  private resolved<T>(
+    key: string,
+    entry: StoredEntry | undefined,
+    loader: () => T | Promise<T>,
+    options: ResolvedWriteOptions,
+    flight: Flight,
+  ): T | Promise<T> {
     if (entry !== undefined) {
       const value = this.decode(key, entry);
       if (value !== FAILED) {
         if (entry.freshUntil > Date.now()) {
           this.counters.hits++;
+          flight.release();
           return value as T;
         }
         if (options.grace) {
           this.counters.staleHits++;
+          flight.release();
           this.refreshInBackground(key, loader, options);
           return value as T;
         }
       }
     }
+    return this.loadMissing(key, loader, options, flight);
+  }
+
+  /** Loads a missing value; the flight holds the key until the load settles. */
+  private loadMissing<T>(
+    key: string,
+    loader: () => T | Promise<T>,
+    options: ResolvedWriteOptions,
+    flight: Flight,
+  ): Promise<T> {
     this.counters.misses++;
-    return this.loadUnderLock(key, loader, options, flight);
+    const loading = this.loadUnderLock(key, loader, options, flight);
+    const release = (): void => flight.release();
+    loading.then(release, release);
+    return loading;
   }
 
   /**
@@ -330,14 +381,20 @@ export class CacheService implements OnApplicationShutdown {
   ): void {
     if (this.refreshes.has(key)) return;
     void this.refreshes.run(key, async (flight) => {
-      const token = await this.takeLock(key);
-      if (token === undefined) return; // another process is refreshing it
       try {
-        await this.load(key, loader, options, flight);
-      } catch (error) {
-        this.logger.debug(`Refreshing "${key}" failed; serving the stale value: ${String(error)}`);
+        const token = await this.takeLock(key);
+        if (token === undefined) return; // another process is refreshing it
+        try {
+          await this.load(key, loader, options, flight);
+        } catch (error) {
+          this.logger.debug(
+            `Refreshing "${key}" failed; serving the stale value: ${String(error)}`,
+          );
+        } finally {
+          if (token !== FAILED) await this.releaseLock(key, token);
+        }
       } finally {
-        if (token !== FAILED) await this.releaseLock(key, token);
+        flight.release();
       }
     });
   }
@@ -587,24 +644,34 @@ export class CacheService implements OnApplicationShutdown {
   private settle<T, F>(call: Promise<T>, failed: F): Promise<T | F> {
     return call.then(
       (value) => {
-        if (this.outageSince !== undefined) this.noteRecovery();
-        // The store answers again: replay now rather than at the next tick of the timer.
-        if (this.journal.size > 0 || this.abandonedLocks.size > 0) void this.replay();
+        this.answered();
         return value;
       },
       (error: unknown) => {
-        // Skipped on purpose while writes do not reach the store: neither a failure nor a recovery.
-        if (error instanceof CacheReadSkippedError) return failed;
-        this.counters.errors++;
-        if (this.outageSince === undefined) {
-          this.outageSince = Date.now();
-          this.logger.warn(
-            `Cache store unavailable; serving without it until it answers again: ${describeError(error)}`,
-          );
-        }
+        this.failed(error);
         return failed;
       },
     );
+  }
+
+  /** The store answered a call. */
+  private answered(): void {
+    if (this.outageSince !== undefined) this.noteRecovery();
+    // The store answers again: replay now rather than at the next tick of the timer.
+    if (this.journal.size > 0 || this.abandonedLocks.size > 0) void this.replay();
+  }
+
+  /** A store call failed: counted, and logged once per outage. */
+  private failed(error: unknown): void {
+    // Skipped on purpose while writes do not reach the store: neither a failure nor a recovery.
+    if (error instanceof CacheReadSkippedError) return;
+    this.counters.errors++;
+    if (this.outageSince === undefined) {
+      this.outageSince = Date.now();
+      this.logger.warn(
+        `Cache store unavailable; serving without it until it answers again: ${describeError(error)}`,
+      );
+    }
   }
 
   private noteRecovery(): void {

@@ -1,16 +1,33 @@
 /** One shared execution; `detached` once a change to its key made its result out of date. */
 export interface Flight {
   detached: boolean;
+  /**
+   * Frees the key: calls from now on start anew, while the callers that joined still get this
+   * execution's result. The work calls it once its outcome is known, on every path.
+   */
+  release(): void;
 }
 
-interface Running<T> extends Flight {
-  promise: Promise<T>;
+class Running<T> implements Flight {
+  detached = false;
+  promise!: Promise<T>;
+
+  constructor(
+    private readonly inFlight: Map<string, Running<T>>,
+    private readonly key: string,
+  ) {}
+
+  release(): void {
+    if (this.inFlight.get(this.key) === this) this.inFlight.delete(this.key);
+  }
 }
 
 /**
  * Concurrent calls for one key share one execution: the first caller runs `work`, the others get
- * its promise. The key is released as soon as the work settles, or when {@link forget} detaches
- * it: a caller that arrives after a change must not get a value read before that change.
+ * its promise. The work frees the key itself ({@link Flight.release}) as soon as its outcome is
+ * known, before its promise settles, so that a hit pays no promise of the flight's own (this was a
+ * `then` on every call); {@link forget} detaches it earlier: a caller that arrives after a change
+ * must not get a value read before that change.
  */
 export class SingleFlight<T = unknown> {
   private readonly inFlight = new Map<string, Running<T>>();
@@ -18,14 +35,8 @@ export class SingleFlight<T = unknown> {
   run(key: string, work: (flight: Flight) => Promise<T>): Promise<T> {
     const running = this.inFlight.get(key);
     if (running) return running.promise;
-    const flight = { detached: false } as Running<T>;
-    const release = (): void => {
-      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
-    };
+    const flight = new Running<T>(this.inFlight, key);
     flight.promise = work(flight);
-    // A branch of its own, not a link in the callers' chain (a hit pays no promise hop here).
-    // Registered before any caller awaits the promise, so the key is free when they resume.
-    flight.promise.then(release, release);
     this.inFlight.set(key, flight);
     return flight.promise;
   }

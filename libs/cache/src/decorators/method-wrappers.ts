@@ -25,25 +25,39 @@ export function cacheableWrapper(
   const { condition, unless, type } = options;
   const rebuild = type && ((value: unknown): unknown => rebuildAs(type, value));
   let warned = false;
-  /** The key and write options for `args`, or undefined (warned once) when no key can be built. */
-  const entryFor = (args: unknown[]): { key: string; write: ResolvedWriteOptions } | undefined => {
-    try {
-      return { key: keyOf(args), write: { ttl, grace, tags: tagsOf?.(args) } };
-    } catch (error) {
-      if (!(error instanceof CacheKeyError)) throw error;
-      if (!warned) logger.warn(`${where}: ${error.message}; calling it without the cache`);
-      warned = true;
-      return undefined;
-    }
+  // One options object for every call when none of it depends on the call's arguments (nothing
+  // downstream writes to it).
+  const shared: ResolvedWriteOptions | undefined =
+    tagsOf === undefined && unless === undefined ? { ttl, grace } : undefined;
+  /** The write options for `args`; throws a `CacheKeyError` when a tag cannot be built. */
+  const writeFor = (args: unknown[]): ResolvedWriteOptions =>
+    shared ?? {
+      ttl,
+      grace,
+      tags: tagsOf?.(args),
+      accept: unless && ((result) => unless(result, ...args) !== true),
+    };
+  /** Whether the key or tags of a call could not be built: warned once, then the call bypasses the cache. */
+  const unbuildable = (error: unknown): boolean => {
+    if (!(error instanceof CacheKeyError)) return false;
+    if (!warned) logger.warn(`${where}: ${error.message}; calling it without the cache`);
+    warned = true;
+    return true;
   };
 
   // Not an async function: a hit costs the caller no promise hop beyond the cache's own.
   return function cached(this: unknown, ...args: unknown[]): Promise<unknown> {
     try {
-      const entry = condition?.(...args) === false ? undefined : entryFor(args);
-      if (entry === undefined) return Promise.resolve(original.apply(this, args));
-      const { key, write } = entry;
-      if (unless) write.accept = (result) => unless(result, ...args) !== true;
+      if (condition?.(...args) === false) return Promise.resolve(original.apply(this, args));
+      let key: string;
+      let write: ResolvedWriteOptions;
+      try {
+        key = keyOf(args);
+        write = writeFor(args);
+      } catch (error) {
+        if (!unbuildable(error)) throw error;
+        return Promise.resolve(original.apply(this, args));
+      }
       const value = cache.getOrLoad(key, () => original.apply(this, args), write);
       return rebuild ? value.then(rebuild) : value;
     } catch (error) {

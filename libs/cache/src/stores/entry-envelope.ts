@@ -2,6 +2,8 @@ import { CacheDecodeError } from '../errors';
 import type { StoredEntry } from './cache-store.interface';
 
 const NEWLINE = 10;
+/** The tags of every untagged entry read: one array, not one per hit (entries are never changed). */
+const NO_TAGS: readonly string[] = [];
 
 /**
  * Encodes an entry for a byte-oriented store as `header\npayload`. The header is a JSON array
@@ -45,7 +47,7 @@ function readHeader(text: string, end: number, payload: string | Buffer): Stored
   const second = commaBefore(text, first + 1, end);
   const createdAt = readNumber(text, 1, first);
   const freshUntil = readNumber(text, first + 1, second === -1 ? end - 1 : second);
-  if (second === -1) return { payload, createdAt, freshUntil, tags: [] };
+  if (second === -1) return { payload, createdAt, freshUntil, tags: NO_TAGS };
   let tags: unknown;
   try {
     tags = JSON.parse(text.slice(second + 1, end - 1));

@@ -110,18 +110,20 @@ export class RedisStore implements CacheStore {
     client.on('ready', this.connectionReady);
   }
 
-  async get(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
-    this.assertReadable();
+  /** Not async: a hit pays the circuit's promise and one `then`, nothing more (this is the hot path). */
+  get(key: string, tags?: readonly string[]): Promise<StoredEntry | undefined> {
+    if (!this.readable) return Promise.reject(readSkipped());
     this.readSinceHeartbeat = true;
     const entryKey = this.entryPrefix + key;
     if (tags === undefined || tags.length === 0) {
-      const raw = await this.read(() => this.rawGet(entryKey));
-      return isEntry(raw) ? this.checkTags(decodeSafely(raw)) : undefined;
+      return this.read(() => this.rawGet(entryKey)).then((raw) =>
+        isEntry(raw) ? this.checkTags(decodeSafely(raw)) : undefined,
+      );
     }
-    const [raw, marks] = await this.read(() =>
-      Promise.all([this.rawGet(entryKey), this.readMarks(tags)]),
+    return this.read(() => Promise.all([this.rawGet(entryKey), this.readMarks(tags)])).then(
+      ([raw, marks]) =>
+        isEntry(raw) ? this.checkTags(decodeSafely(raw), toMarks(tags, marks)) : undefined,
     );
-    return isEntry(raw) ? this.checkTags(decodeSafely(raw), toMarks(tags, marks)) : undefined;
   }
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
@@ -280,11 +282,7 @@ export class RedisStore implements CacheStore {
   }
 
   private assertReadable(): void {
-    if (!this.readable) {
-      throw new CacheReadSkippedError(
-        'Redis does not take writes: its entries may be stale, so reads skip it',
-      );
-    }
+    if (!this.readable) throw readSkipped();
   }
 
   private call<T>(command: () => Promise<T>): Promise<T> {
@@ -351,6 +349,12 @@ export class RedisStore implements CacheStore {
     }
     return total;
   }
+}
+
+function readSkipped(): CacheReadSkippedError {
+  return new CacheReadSkippedError(
+    'Redis does not take writes: its entries may be stale, so reads skip it',
+  );
 }
 
 /** An encoded entry, not a miss or an eviction mark. */
