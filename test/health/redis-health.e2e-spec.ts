@@ -69,6 +69,26 @@ describe('RedisHealthIndicator on a standalone Redis', () => {
     expect(response.body.info.redis.memory.usedBytes).toBeGreaterThan(0);
   });
 
+  it('reports down while Redis answers as a replica (every write would fail READONLY), up once it is a master again', async () => {
+    const primary = await startRedis();
+    try {
+      await server.cli('REPLICAOF', '127.0.0.1', String(primary.port));
+      const response = await get(app, '/health/ready').expect(503);
+      expect(response.body.error.redis).toEqual(
+        expect.objectContaining({
+          status: 'down',
+          mode: 'standalone',
+          role: 'replica',
+          reason: expect.stringContaining('READONLY'),
+        }),
+      );
+    } finally {
+      await server.cli('REPLICAOF', 'NO', 'ONE');
+      await primary.stop();
+    }
+    await get(app, '/health/ready').expect(200);
+  });
+
   it('reports down with a 503 at once when Redis is stopped', async () => {
     await server.stop();
     const { response, ms } = await timed(app, '/health/ready');

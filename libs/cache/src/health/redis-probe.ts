@@ -59,12 +59,20 @@ export async function probeRedis(
 ): Promise<RedisHealthDetails> {
   if (isCluster(client)) return probeCluster(client, deadline);
   const mode = modeOf(client);
+  let details: RedisHealthDetails;
   try {
-    return { mode, ...describeNode(await deadline.race(probeNode(client, false))) };
+    details = { mode, ...describeNode(await deadline.race(probeNode(client, false))) };
   } catch (error) {
     return { mode, reason: describeFailure(error, client.status) };
   }
+  // The module writes through this connection: a replica answers every write with READONLY (a
+  // failover that left a DNS name or a URL on the old master, or a Sentinel switch under way).
+  if (details.role === 'replica') details.reason = REPLICA_REASON;
+  return details;
 }
+
+const REPLICA_REASON =
+  'Redis answers as a replica: every write fails (READONLY); the module needs the master';
 
 async function probeCluster(cluster: Cluster, deadline: Deadline): Promise<RedisHealthDetails> {
   const masters = cluster.nodes('master');
