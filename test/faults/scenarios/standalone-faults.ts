@@ -305,6 +305,9 @@ export async function writeFaultScenario(
     );
   }
   if (mode === 'READONLY') {
+    // The app writes through this connection: on a replica every write fails, so it is not ready.
+    checks.push(readinessDown(figure, run, s.apps));
+    checks.push(readinessUp(figure, run, s.apps));
     notes.push(readinessSummary(run, s.apps));
     notes.push(
       `1 s into the fault the app's Redis had master_link_status:${run.during!.link ?? '?'} and ${run.during!.keys} keys (the new master is empty: once the sync is done, the cache is empty).`,
