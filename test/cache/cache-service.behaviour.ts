@@ -103,6 +103,23 @@ export function describeCacheService(name: string, options: () => CacheModuleOpt
       expect(loader).not.toHaveBeenCalled();
     });
 
+    it('gives concurrent callers of one key values of their own, whether they share a read or a load', async () => {
+      await cache.set('read', { list: [1] });
+      const loader = jest.fn(async () => {
+        await sleep(20);
+        return { list: [1] };
+      });
+      for (const key of ['read', 'load']) {
+        const [first, joiner] = await Promise.all([
+          cache.getOrSet(key, loader),
+          cache.getOrSet(key, loader),
+        ]);
+        first.list.push(2);
+        expect(joiner).toEqual({ list: [1] });
+      }
+      expect(loader).toHaveBeenCalledTimes(1);
+    });
+
     it('reads through again once a hit has expired (a settled read is not served again)', async () => {
       await cache.set('brief', 'stored', { ttl: 200 });
       const loader = jest.fn(() => 'loaded');

@@ -9,7 +9,7 @@ import { parseDuration } from './options/duration';
 import type { ResolvedCacheOptions } from './options/resolve-options';
 import { EvictionJournal, type PendingEviction } from './recovery/eviction-journal';
 import { OwnChanges, type ChangeScope } from './recovery/own-changes';
-import { copyValue } from './serialization/value-copy';
+import { copyValue, measureCopyable } from './serialization/value-copy';
 import { CacheStore, type StoredEntry, type StoreWrite } from './stores/cache-store.interface';
 
 /** Counters since the service started. */
@@ -73,7 +73,8 @@ export class CacheService implements OnApplicationShutdown {
     deletes: 0,
     errors: 0,
   };
-  private readonly flights = new SingleFlight<unknown>();
+  /** Callers that join another's read or load get their own copy of its value. */
+  private readonly flights = new SingleFlight<unknown>(ownCopy);
   private readonly refreshes = new SingleFlight<void>();
   private readonly journal = new EvictionJournal();
   /** Locks whose SET NX or release got no answer, to release after recovery (token -> key). */
@@ -680,6 +681,14 @@ export class CacheService implements OnApplicationShutdown {
     this.outageSince = undefined;
     this.logger.log(`Cache store is answering again after ${seconds}s`);
   }
+}
+
+/**
+ * A copy of `value` of the caller's own, when the copier knows every part of it (see
+ * `value-copy.ts`); anything else (class instances a loader returned, say) is handed over as is.
+ */
+function ownCopy(value: unknown): unknown {
+  return measureCopyable(value) === undefined ? value : copyValue(value);
 }
 
 function assertTags(tags: readonly unknown[]): void {

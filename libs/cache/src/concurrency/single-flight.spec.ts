@@ -31,6 +31,19 @@ describe('SingleFlight', () => {
     await expect(Promise.all([a, b])).resolves.toEqual(['first', 'first']);
   });
 
+  it('hands joiners what forJoiner makes of the result, and the first caller the result itself', async () => {
+    const flights = new SingleFlight<{ n: number }>((result) => ({ ...result }));
+    let settle!: (value: { n: number }) => void;
+    const shared = { n: 1 };
+    const a = flights.run('k', () => new Promise((resolve) => (settle = resolve)));
+    const b = flights.run('k', () => Promise.resolve({ n: 2 }));
+    settle(shared);
+    const [mine, joined] = await Promise.all([a, b]);
+    expect(mine).toBe(shared);
+    expect(joined).toEqual({ n: 1 });
+    expect(joined).not.toBe(shared);
+  });
+
   it('keeps other keys apart', async () => {
     const flights = new SingleFlight<string>();
     const held = deferred();

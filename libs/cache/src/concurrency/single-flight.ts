@@ -32,9 +32,14 @@ class Running<T> implements Flight {
 export class SingleFlight<T = unknown> {
   private readonly inFlight = new Map<string, Running<T>>();
 
+  constructor(
+    /** What a caller that joins an execution gets from its result (say, a copy of its own). */
+    private readonly forJoiner?: (result: T) => T,
+  ) {}
+
   run(key: string, work: (flight: Flight) => Promise<T>): Promise<T> {
     const running = this.inFlight.get(key);
-    if (running) return running.promise;
+    if (running) return this.forJoiner ? running.promise.then(this.forJoiner) : running.promise;
     const flight = new Running<T>(this.inFlight, key);
     flight.promise = work(flight);
     this.inFlight.set(key, flight);
