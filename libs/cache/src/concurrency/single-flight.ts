@@ -24,10 +24,10 @@ class Running<T> implements Flight {
 
 /**
  * Concurrent calls for one key share one execution: the first caller runs `work`, the others get
- * its promise. The work frees the key itself ({@link Flight.release}) as soon as its outcome is
- * known, before its promise settles, so that a hit pays no promise of the flight's own (this was a
- * `then` on every call); {@link forget} detaches it earlier: a caller that arrives after a change
- * must not get a value read before that change.
+ * its promise (or what `forJoiner` makes of its result). The work frees the key itself
+ * ({@link Flight.release}) as soon as its outcome is known, before its promise settles, so that a
+ * hit pays no promise of the flight's own; {@link forget} detaches it earlier: a caller that
+ * arrives after a change must not get a value read before that change.
  */
 export class SingleFlight<T = unknown> {
   private readonly inFlight = new Map<string, Running<T>>();
