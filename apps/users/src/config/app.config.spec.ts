@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       rateLimit: { limit: 100, window: 10_000 },
       loginRateLimit: { limit: 5, window: 60_000 },
       trustProxy: 0,
+      requestTimeout: 30_000,
       warnings: [],
     });
   });
@@ -48,6 +49,7 @@ describe('loadConfig', () => {
       RATE_LIMIT: '1000/1m',
       LOGIN_RATE_LIMIT: '3/m',
       TRUST_PROXY: '1',
+      REQUEST_TIMEOUT: '10s',
     });
     expect(config).toMatchObject({
       nodeEnv: 'production',
@@ -60,6 +62,7 @@ describe('loadConfig', () => {
       rateLimit: { limit: 1000, window: 60_000 },
       loginRateLimit: { limit: 3, window: 60_000 },
       trustProxy: 1,
+      requestTimeout: 10_000,
     });
   });
 
@@ -145,6 +148,8 @@ describe('loadConfig', () => {
     ['RATE_LIMIT', { RATE_LIMIT: '100/500ms' }, /from 1s to 1d/],
     ['LOGIN_RATE_LIMIT', { LOGIN_RATE_LIMIT: 'five/1m' }, /'<requests>\/<window>'/],
     ['TRUST_PROXY', { TRUST_PROXY: 'true' }, /integer from 0 to 10/],
+    ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '30' }, /duration with a unit/],
+    ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '10m' }, /from 100ms to 5m/],
   ])('refuses a bad %s (%j) with a message naming it', (variable, env, problem) => {
     const error = configError({ JWT_SECRET: SECRET, ...env });
     expect(error.variable).toBe(variable);

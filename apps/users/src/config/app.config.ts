@@ -45,6 +45,8 @@ export interface AppConfig {
   loginRateLimit: RateSpec;
   /** Proxy hops in front of the app whose `X-Forwarded-For` is trusted for the client IP. */
   trustProxy: number;
+  /** Milliseconds a client has to send a whole request (headers and body) before a 408. */
+  requestTimeout: number;
   /** Things worth a warning at startup (e.g. a generated JWT secret). */
   warnings: string[];
 }
@@ -56,6 +58,8 @@ export const AppConfig = Symbol('USERS:APP_CONFIG');
 export const MIN_SECRET_BYTES = 32;
 export const DEFAULT_DATABASE_PATH = './data/users.db';
 const MAX_TOKEN_TTL_MS = 86_400_000;
+/** Node's own default; a longer one only lets a slow client hold its socket longer. */
+const MAX_REQUEST_TIMEOUT_MS = 300_000;
 
 /**
  * Reads and validates the settings. Throws a {@link ConfigError} naming the first bad variable.
@@ -113,6 +117,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     rateLimit: parseRate('RATE_LIMIT', read('RATE_LIMIT') ?? '100/10s'),
     loginRateLimit: parseRate('LOGIN_RATE_LIMIT', read('LOGIN_RATE_LIMIT') ?? '5/1m'),
     trustProxy: parseInteger('TRUST_PROXY', read('TRUST_PROXY') ?? '0', 0, 10),
+    requestTimeout: parseDurationVar(
+      'REQUEST_TIMEOUT',
+      read('REQUEST_TIMEOUT') ?? '30s',
+      100,
+      MAX_REQUEST_TIMEOUT_MS,
+    ),
     warnings,
   };
 }
