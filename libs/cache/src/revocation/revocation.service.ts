@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_COMMAND_TIMEOUT_MS, RESOLVED_CACHE_OPTIONS } from '../cache.constants';
 import { CacheStoreError, CacheTimeoutError } from '../errors';
 import type { ResolvedCacheOptions } from '../options/resolve-options';
@@ -108,7 +109,7 @@ export class RevocationService {
     const next = (second + 1) * 1000;
     // A timer can fire a millisecond early by the wall clock: wait until the second has turned.
     while (Date.now() < next) {
-      await new Promise((resolve) => setTimeout(resolve, next - Date.now()));
+      await sleep(next - Date.now());
     }
   }
 
