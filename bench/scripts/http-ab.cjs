@@ -40,10 +40,13 @@ async function main() {
       const ratio = pairedRatio(cpu(app), cpu(apps[0])).median;
       const failures = runs.get(app).reduce((sum, r) => sum + r.failures, 0);
       const reqPerSec = median(runs.get(app).map((r) => r.reqPerSec));
+      const p50 = median(runs.get(app).map((r) => r.p50));
+      const p99 = median(runs.get(app).map((r) => r.p99));
       console.log(
         `${`${app.dir}:${app.variant.id}`.padEnd(32)} ${reqPerSec.toFixed(0).padStart(6)} req/s  ` +
           `${median(cpu(app)).toFixed(1).padStart(6)} µs CPU/request  ` +
-          `CPU ${ratio.toFixed(3)}x the first (paired median)  ${failures} failures`,
+          `CPU ${ratio.toFixed(3)}x the first (paired median)  p50/p99 ${p50}/${p99} ms  ` +
+          `${failures} failures`,
       );
     }
   });

@@ -36,7 +36,10 @@ async function withPinnedApps(specs, nodeFlags, use) {
   }
 }
 
-/** autocannon on one route with 32 connections; `:id` cycles over ids 1-200. */
+/** Connections of each load (`AB_CONNECTIONS`, default 32 as in the bench). */
+const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? 32);
+
+/** autocannon on one route with {@link CONNECTIONS} connections; `:id` cycles over ids 1-200. */
 function load(port, route, seconds) {
   let next = 0;
   const request = route.includes(':id')
@@ -46,7 +49,7 @@ function load(port, route, seconds) {
     : { path: route };
   return autocannon({
     url: `http://127.0.0.1:${port}`,
-    connections: 32,
+    connections: CONNECTIONS,
     duration: seconds,
     requests: [request],
   });
@@ -62,6 +65,8 @@ async function measure(app, route, seconds) {
     reqPerSec: result.requests.average,
     cpuPerRequest: cpu / (after.received - before.received),
     failures: result.non2xx + result.errors,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
   };
 }
 

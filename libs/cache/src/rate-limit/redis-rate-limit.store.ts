@@ -34,9 +34,9 @@ interface PendingHit {
 /**
  * Rate limits on Redis (standalone, Sentinel or Cluster): one EVALSHA per request whatever its
  * number of limits, and fewer under load: the hits made in one pass through the event loop (a burst
- * of requests read together) share one call, up to 64 per call. The first hit of a pass is sent at
- * once, so a lone request never waits for a batch. On a Cluster only hits of the same tracker share
- * a call (their keys share a slot). Every hit of a batch is decided as if it had been sent alone.
+ * of requests read together) share one call, up to 64 per call. When requests come one at a time,
+ * each hit is sent at once (see {@link PassBatcher}). On a Cluster only hits of the same tracker
+ * share a call (their keys share a slot). Every hit of a batch is decided as if it had been sent alone.
  *
  * Keys (built only here) are `{ns:rl:<tracker>}:<name>:<s|f>:<limit>:<window>`
  * and, for a limit with `blockFor`, the same plus `:block`, so every key of one tracker hashes to

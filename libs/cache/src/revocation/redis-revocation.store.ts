@@ -34,7 +34,8 @@ return 1`);
  * Lifetimes are relative (PX): they follow the app's clock, which is what `exp` is checked by.
  *
  * Checks made in one pass of the event loop (a burst of requests) share one MGET, up to 64 per
- * call; the first of a pass is sent at once. On a Cluster only checks of one subject share a call.
+ * call; when requests come one at a time, each check is sent at once (see {@link PassBatcher}). On
+ * a Cluster only checks of one subject share a call.
  */
 export class RedisRevocationStore implements RevocationStore {
   private readonly isCluster: boolean;
