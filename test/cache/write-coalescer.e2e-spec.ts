@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import { RedisRateLimitStore } from '../../libs/cache/src/rate-limit/redis-rate-limit.store';
+import { RedisCircuit } from '../../libs/cache/src/redis/redis-circuit';
 import { WriteCoalescer } from '../../libs/cache/src/redis/write-coalescer';
 import { startRedis, type RedisServer } from '../harness';
 
@@ -43,15 +45,66 @@ describe('WriteCoalescer', () => {
     await expect(Promise.all(replies)).resolves.toEqual(['a', 'b', 'c']);
   });
 
-  it('starts over in the next pass: its first command is written at once again', async () => {
+  it('after a lone pass, writes the next pass’s first command at once again', async () => {
     const coalescer = new WriteCoalescer(client);
     await nextPass();
     coalescer.hold();
-    coalescer.hold();
-    await Promise.all([client.ping(), client.ping()]);
+    await client.ping();
+    await nextPass(); // the pass opened at a check phase closes at the next one
     coalescer.hold();
     const reply = client.ping('next');
     expect(client.stream.writableCorked).toBe(0);
     await expect(reply).resolves.toBe('next');
   });
+
+  it('after a pass of several commands, holds the next pass’s first command too', async () => {
+    const coalescer = new WriteCoalescer(client);
+    await nextPass();
+    await busyPass(coalescer);
+    coalescer.hold();
+    const reply = client.ping('held');
+    expect(client.stream.writableCorked).toBe(1);
+    await nextPass();
+    expect(client.stream.writableCorked).toBe(0);
+    await expect(reply).resolves.toBe('held');
+  });
+
+  it('writes a batch at once even after a busy pass, and opens no pass with it', async () => {
+    const coalescer = new WriteCoalescer(client);
+    await nextPass();
+    await busyPass(coalescer);
+    coalescer.hold(true);
+    const batch = client.ping('batch');
+    expect(client.stream.writableCorked).toBe(0);
+    expect(client.stream.writableLength).toBe(0);
+    coalescer.hold();
+    const after = client.ping('after'); // opens the pass, held as the previous pass was busy
+    expect(client.stream.writableCorked).toBe(1);
+    await expect(Promise.all([batch, after])).resolves.toEqual(['batch', 'after']);
+  });
+
+  it('lets a rate-limit batch sent at the check phase after a busy pass leave in that phase', async () => {
+    const coalescer = new WriteCoalescer(client);
+    const circuit = new RedisCircuit(1000, () => client.ping(), undefined, coalescer.hold);
+    const store = new RedisRateLimitStore(client, { namespace: 'coalescer', circuit });
+    const limits = [{ name: 'default', limit: 100, window: 60_000, blockFor: 0 }];
+    const hit = () => store.hit('ip:a', limits, 'fixed-window');
+    await Promise.all([hit(), hit()]); // the store's batcher holds the next pass's hits
+    await nextPass();
+    await busyPass(coalescer); // and the coalescer the next pass's first command
+    const hits = [hit(), hit()];
+    await nextPass(); // runs after the store sent its batch at this check phase
+    expect(client.stream.writableCorked).toBe(0);
+    expect(client.stream.writableLength).toBe(0);
+    await expect(Promise.all(hits)).resolves.toHaveLength(2);
+    circuit.close();
+  });
+
+  /** Two commands in one pass, answered. */
+  async function busyPass(coalescer: WriteCoalescer): Promise<void> {
+    coalescer.hold();
+    const first = client.ping();
+    coalescer.hold();
+    await Promise.all([first, client.ping()]);
+  }
 });

@@ -107,7 +107,9 @@ export class RedisRateLimitStore implements RateLimitStore {
     }
     const keys = batch.length === 1 ? batch[0].keys : batch.flatMap((hit) => hit.keys);
     const args = batch.flatMap((hit) => [hit.member, hit.spec]);
-    callThrough(this.circuit, () => HIT_LIMITS.run(this.client, keys, args)).then(
+    callThrough(this.circuit, () => HIT_LIMITS.run(this.client, keys, args), {
+      batch: true,
+    }).then(
       (reply) => {
         if (!Array.isArray(reply) || reply.length !== batch.length) {
           const error = new CacheStoreError('Unexpected reply from the rate-limit script');

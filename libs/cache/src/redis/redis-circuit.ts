@@ -64,8 +64,11 @@ export class RedisCircuit {
     private readonly probe: () => Promise<unknown>,
     /** How long an open circuit waits between probes, in ms. */
     readonly retryAfter: number = Math.min(timeout, MAX_RETRY_AFTER_MS),
-    /** Runs before each command is sent (the module batches a tick's writes there). */
-    private readonly beforeSend?: () => void,
+    /**
+     * Runs before each command is sent, told whether it must be written at once (the module
+     * batches a pass's writes there: see `WriteCoalescer`).
+     */
+    private readonly beforeSend?: (immediate: boolean) => void,
   ) {
     this.heldAfter = Math.min(MAX_HELD_AFTER_MS, timeout / 5);
   }
@@ -91,8 +94,9 @@ export class RedisCircuit {
   /**
    * Runs one Redis command (or a few sent together). Rejects with a `CacheTimeoutError` when it
    * does not settle within `timeout`, and with a `CacheStoreError` at once while the circuit is open.
+   * `options.batch`: the command batches the calls of a pass (see `PassBatcher`).
    */
-  call<T>(command: () => Promise<T>): Promise<T> {
+  call<T>(command: () => Promise<T>, options?: CallOptions): Promise<T> {
     if (this.openedAt !== undefined) {
       return Promise.reject(
         new CacheStoreError(
@@ -100,7 +104,7 @@ export class RedisCircuit {
         ),
       );
     }
-    return this.run(command);
+    return this.run(command, options?.batch === true);
   }
 
   /** Stops every timer; calls still pending settle with their command. */
@@ -112,11 +116,12 @@ export class RedisCircuit {
     this.head = 0;
   }
 
-  private run<T>(command: () => Promise<T>): Promise<T> {
+  // `immediate`: a batch or a probe, written at once (see `WriteCoalescer.hold`).
+  private run<T>(command: () => Promise<T>, immediate: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const call: Pending = { sentAt: Date.now(), done: false, reject };
       this.track(call);
-      this.beforeSend?.();
+      this.beforeSend?.(immediate);
       command().then(
         (value) => {
           if (call.done) return;
@@ -177,7 +182,7 @@ export class RedisCircuit {
       this.probeTimer = undefined;
       if (this.openedAt === undefined || this.probing) return;
       this.probing = true;
-      this.run(this.sendProbe)
+      this.run(this.sendProbe, true)
         .catch(() => undefined)
         .finally(() => {
           this.probing = false;
@@ -268,7 +273,7 @@ export class RedisCircuit {
   private checkHeld(call: Pending): void {
     const peer = this.peer!;
     if (call.done || this.isOpen || peer.isOpen || this.closed) return this.armHeldCheck();
-    peer.run(peer.probe).then(
+    peer.run(peer.probe, true).then(
       () => {
         if (this.closed) return;
         // The server answers the other connection: give this call one more interval.
@@ -291,8 +296,15 @@ export class RedisCircuit {
 export function callThrough<T>(
   circuit: RedisCircuit | undefined,
   command: () => Promise<T>,
+  options?: CallOptions,
 ): Promise<T> {
-  return circuit ? circuit.call(command) : command();
+  return circuit ? circuit.call(command, options) : command();
+}
+
+/** How {@link RedisCircuit.call} sends a command. */
+export interface CallOptions {
+  /** The command carries the calls of a pass, batched: it is written at once, never held. */
+  batch?: boolean;
 }
 
 /** ioredis's own `commandTimeout` (kept as a backstop) rejects with this message. */

@@ -65,7 +65,7 @@ export function createRedisConnection(options: ResolvedRedisOptions): RedisConne
 }
 
 /** Batches the writes of one event-loop pass on a standalone or Sentinel client. */
-function coalesce(client: Redis | Cluster): (() => void) | undefined {
+function coalesce(client: Redis | Cluster): ((immediate: boolean) => void) | undefined {
   return (client as Cluster).isCluster ? undefined : new WriteCoalescer(client as Redis).hold;
 }
 

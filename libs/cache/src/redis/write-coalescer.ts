@@ -1,42 +1,47 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Batches a standalone client's socket writes without delaying a lone command. The first command
- * of a pass through the event loop is written at once; the ones that follow it in the same pass
- * (say, one per HTTP request of a burst the loop read together) are held in the socket (cork) and
- * leave in one write at the check phase. Unlike ioredis's auto-pipelining, it never holds a
- * command behind another batch's replies, and a caller waiting on one command alone never waits
- * for the batch.
+ * Batches a standalone client's socket writes without delaying a lone command. The commands of a
+ * pass through the event loop (say, one per HTTP request of a burst the loop read together) are
+ * held in the socket (cork) and leave in one write at the check phase; the first command of a pass
+ * is written at once, unless the previous pass held more than one. Unlike ioredis's
+ * auto-pipelining, it never holds a command behind another batch's replies.
  *
- * Measured (`bench/`, `GET /users/:id` on Redis, 32 connections): about 700 Redis write syscalls
- * for 5,270 requests instead of one per request. Holding every command until the check phase
- * instead made lone sequential reads about 30 µs slower.
+ * So commands that come one at a time are never held (holding every command until the check phase
+ * made lone sequential reads about 30 µs slower), and under load a pass costs one write instead of
+ * one for its first command plus one for the rest: about 700 Redis write syscalls for 5,270
+ * requests on `GET /users/:id` (`bench/`, 32 connections) with the first command of every pass
+ * written alone, and 0.95x the CPU per request once it is held too after a busy pass
+ * (`bench/scripts/http-ab.cjs`, paired).
  *
- * Every pass is opened by its first command, even a lone one: a sequential read pays one
- * check-phase callback. Two rules without it were tried: holding every command sent while another
- * awaits its reply (Nagle's rule), and opening a pass only then. Both saved about 2% on sequential
- * hits, but under load both let a command sent at the check phase (a rate-limit or revocation
- * batch) join or open a pass that closes only at the next check phase: under Nagle's rule the
- * batch itself, under the other the next pass's first command, waits a whole pass. The bench
- * could not tell the rules apart under load on this machine (the two-limit Redis route read
- * 0.78-0.79x of the unguarded one in full runs with each, before the bench's HTTP turns stopped
- * favouring the second run of a pair), so the rule without that wait stays.
+ * A batch (a rate-limit or revocation batch, sent at the check phase) or a circuit's probe is
+ * never held for the commands after it (`hold(true)`). A held pass opened at the check phase closes only at the next one,
+ * so such a batch would wait a whole pass; it joins a pass only if one is open already, which then
+ * closes in the same check phase. Every other pass is opened by its first command, even a lone
+ * one: a sequential read pays one check-phase callback. Two rules without it were tried (holding
+ * every command sent while another awaits its reply, and opening a pass only then); both saved
+ * about 2% on sequential hits, but both let a batch sent at the check phase wait a whole pass.
  */
 export class WriteCoalescer {
   private corked: Redis['stream'] | undefined;
   /** A command went out in this pass of the event loop; the next ones are batched. */
   private passOpen = false;
+  /** Commands of the open pass, and of the one before it. */
+  private passSize = 0;
+  private lastPassSize = 0;
 
   constructor(private readonly client: Redis) {}
 
-  /** Call before sending a command. */
-  readonly hold = (): void => {
+  /** Call before sending a command; `immediate` for a command never to hold (see above). */
+  readonly hold = (immediate = false): void => {
     const stream = this.client.stream;
-    if (stream === undefined || stream === this.corked || this.client.status !== 'ready') return;
+    if (immediate || stream === undefined || this.client.status !== 'ready') return;
+    this.passSize++;
+    if (stream === this.corked) return;
     if (!this.passOpen) {
       this.passOpen = true;
       setImmediate(this.flush);
-      return;
+      if (this.lastPassSize <= 1) return;
     }
     stream.cork();
     this.corked = stream;
@@ -44,6 +49,8 @@ export class WriteCoalescer {
 
   private readonly flush = (): void => {
     this.passOpen = false;
+    this.lastPassSize = this.passSize;
+    this.passSize = 0;
     const stream = this.corked;
     this.corked = undefined;
     stream?.uncork();

@@ -81,7 +81,7 @@ export class RedisRevocationStore implements RevocationStore {
     for (const check of batch) keys.push(check.cutoffKey, check.tokenKey);
     const reader = this.reads?.client ?? this.client;
     const circuit = this.reads?.circuit ?? this.circuit;
-    callThrough(circuit, () => reader.mget(keys)).then(
+    callThrough(circuit, () => reader.mget(keys), { batch: true }).then(
       (values) => {
         for (let i = 0; i < batch.length; i++) {
           const cutoff = values[2 * i];
