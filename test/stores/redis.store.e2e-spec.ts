@@ -53,16 +53,56 @@ describe('RedisStore on standalone Redis', () => {
 
     await expect(store.get('k', ['a', 'b'])).resolves.toMatchObject({ tags: ['a', 'b'] });
 
-    expect(events).toEqual(['send get', 'send mget', 'reply get', 'reply mget']);
+    expect(events).toEqual(['send mget', 'reply mget']); // the entry and both marks
     const {
-      get,
       mget,
       'config|resetstat': _reset,
       info: _info,
       ...others
     } = await server.commandStats();
-    expect({ get, mget, others }).toEqual({ get: 1, mget: 1, others: {} });
+    expect({ mget, others }).toEqual({ mget: 1, others: {} });
     client.sendCommand = send;
+    await store.clear();
+  });
+
+  it('shares one MGET among the reads of a pass, and hands each read its own values', async () => {
+    const store = open(`pass-${Date.now()}`, false);
+    const now = Date.now();
+    const entry = (payload: string, tags: string[]) => ({
+      payload,
+      createdAt: now,
+      freshUntil: now + 60_000,
+      tags,
+    });
+    await store.set([
+      { key: 'plain', entry: entry('p', []), keepFor: 60_000 },
+      { key: 'tagged', entry: entry('t', ['x', 'y']), keepFor: 60_000 },
+      { key: 'stale', entry: entry('s', ['z']), keepFor: 60_000 },
+      { key: 'gone', entry: entry('g', []), keepFor: 60_000 },
+    ]);
+    await store.invalidateTags(['z'], now);
+    await store.delete(['gone']);
+    await server.resetStats();
+
+    const reads = await Promise.all([
+      store.get('plain'), // sent at once: the pass before held one read at most
+      store.get('tagged', ['x', 'y']),
+      store.get('missing'),
+      store.get('stale', ['z']),
+      store.get('gone'),
+      store.get('plain', ['x']),
+    ]);
+
+    expect(reads.map((read) => read?.payload)).toEqual([
+      'p',
+      't',
+      undefined,
+      undefined,
+      undefined,
+      'p',
+    ]);
+    const { get, mget } = await server.commandStats();
+    expect({ get, mget }).toEqual({ get: 1, mget: 1 });
     await store.clear();
   });
 
