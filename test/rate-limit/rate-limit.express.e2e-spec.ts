@@ -328,6 +328,33 @@ describe('RateLimitGuard over HTTP (Express, Redis)', () => {
     expect(app.events).toEqual([]);
   });
 
+  it('warns once per limit whose sliding-window log could take megabytes per tracker', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const app = await open({
+      limits: [
+        { name: 'burst', limit: 10_000, window: '1s' },
+        { name: 'daily', limit: 200_000, window: '1d' },
+      ],
+    });
+    for (let i = 0; i < 3; i++) expect((await app.get('/plain')).status).toBe(200);
+    expect((await app.get('/no-burst')).status).toBe(200); // another route, with the daily limit
+    const warned = warn.mock.calls.map(([message]) => String(message));
+    expect(warned.filter((m) => m.includes("'daily'"))).toEqual([
+      expect.stringMatching(/200000 per 86400000 ms.*about 26\.0 MB per tracker.*'fixed-window'/),
+    ]);
+    expect(warned.filter((m) => m.includes("'burst'"))).toEqual([]);
+  });
+
+  it('does not warn about large limits with the fixed window', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const app = await open({
+      limits: [{ name: 'daily', limit: 200_000, window: '1d' }],
+      algorithm: 'fixed-window',
+    });
+    expect((await app.get('/plain')).status).toBe(200);
+    expect(warn.mock.calls.filter(([m]) => String(m).includes("'daily'"))).toEqual([]);
+  });
+
   it('counts per the value of a custom keyBy function, and fails loudly when it yields none', async () => {
     jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const app = await open({ limits: [{ limit: 100, window: '1m' }] });

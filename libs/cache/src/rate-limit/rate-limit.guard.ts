@@ -62,6 +62,14 @@ const HTTP_RESPONSE = 1;
 const SKIP_ALL: RoutePlan = { limits: [], keyBy: 'ip', policy: '' };
 
 /**
+ * A sliding-window limit keeps one log entry per admitted hit, per tracker, for a whole window:
+ * about 130 bytes each in Redis (a sorted set past 128 members; measured with `MEMORY USAGE`).
+ * Above this many hits per window, the guard warns once per limit.
+ */
+const LARGE_SLIDING_LIMIT = 10_000;
+const LOGGED_HIT_BYTES = 130;
+
+/**
  * Limits HTTP requests per client with the module's `rateLimit` options, overridden by
  * `@RateLimit()` on a controller or handler and skipped with `@SkipRateLimit()`. Every limit of a
  * request is checked and counted in one store call; a denied request counts against none. Sets the
@@ -77,6 +85,8 @@ export class RateLimitGuard implements CanActivate {
   private readonly logger = new Logger(RateLimitGuard.name);
   private readonly plans = new WeakMap<Handler, WeakMap<Controller, RoutePlan>>();
   private readonly reported = new WeakSet<Handler>();
+  /** The sliding-window limits already warned about (see {@link LARGE_SLIDING_LIMIT}). */
+  private readonly warnedLimits = new Set<string>();
   private readonly settings: RateLimitSettings & Pick<ResolvedRateLimitOptions, 'headers'>;
 
   constructor(
@@ -217,11 +227,26 @@ export class RateLimitGuard implements CanActivate {
       );
     }
     const limits = source.limits.filter((rule) => !skipped.has(rule.name));
+    if (this.settings.algorithm === 'sliding-window') this.warnAboutLargeLogs(limits);
     return {
       limits,
       keyBy: declared?.keyBy ?? moduleLimits?.keyBy ?? 'ip',
       policy: rateLimitPolicy(limits),
     };
+  }
+
+  private warnAboutLargeLogs(limits: readonly ResolvedRateLimitRule[]): void {
+    for (const rule of limits) {
+      const id = `${rule.name}:${rule.limit}:${rule.window}`;
+      if (rule.limit <= LARGE_SLIDING_LIMIT || this.warnedLimits.has(id)) continue;
+      this.warnedLimits.add(id);
+      const megabytes = ((rule.limit * LOGGED_HIT_BYTES) / 1e6).toFixed(1);
+      this.logger.warn(
+        `Rate limit '${rule.name}' (${rule.limit} per ${rule.window} ms) uses the sliding window, ` +
+          `which logs every admitted hit for a whole window: up to about ${megabytes} MB per tracker ` +
+          `in Redis. rateLimit.algorithm 'fixed-window' keeps one counter per tracker and limit.`,
+      );
+    }
   }
 }
 
