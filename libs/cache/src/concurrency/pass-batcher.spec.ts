@@ -1,22 +1,20 @@
 import { setImmediate as checkPhase } from 'node:timers/promises';
 import { PassBatcher } from './pass-batcher';
 
-/** A batcher whose batches the test reads, and a pass of items added together. */
-function recording(maxBatch = 64): {
-  batcher: PassBatcher<string>;
-  sent: string[][];
-  pass(...items: string[]): Promise<void>;
-} {
+/** A batcher whose batches the test reads. */
+function recording(
+  maxBatch = 64,
+  holdAfterBusyPass = false,
+): { batcher: PassBatcher<string>; sent: string[][] } {
   const sent: string[][] = [];
-  const batcher = new PassBatcher<string>((batch) => sent.push(batch), maxBatch);
-  return {
-    batcher,
-    sent,
-    pass: async (...items) => {
-      for (const item of items) batcher.add('', item);
-      await checkPhase();
-    },
-  };
+  const batcher = new PassBatcher<string>((batch) => sent.push(batch), maxBatch, holdAfterBusyPass);
+  return { batcher, sent };
+}
+
+/** Adds `items` in one pass and waits for its check phase. */
+async function pass(batcher: PassBatcher<string>, ...items: string[]): Promise<void> {
+  for (const item of items) batcher.add('', item);
+  await checkPhase();
 }
 
 describe('PassBatcher', () => {
@@ -39,36 +37,14 @@ describe('PassBatcher', () => {
     expect(sent).toEqual([['a'], ['b', 'c']]);
   });
 
-  it('after a pass of several items, holds the first item of the next pass with the rest', async () => {
-    const { batcher, sent, pass } = recording();
-    await pass('a', 'b');
-    batcher.add('', 'c');
-    batcher.add('', 'd');
-    expect(sent).toEqual([['a'], ['b']]);
-    await checkPhase();
-    expect(sent).toEqual([['a'], ['b'], ['c', 'd']]);
-  });
-
-  it('holds a lone item once after a busy pass, then sends lone items at once again', async () => {
-    const { batcher, sent, pass } = recording();
-    await pass('a', 'b');
-    batcher.add('', 'c');
-    expect(sent).toEqual([['a'], ['b']]);
-    await checkPhase();
-    expect(sent).toEqual([['a'], ['b'], ['c']]);
-    batcher.add('', 'd');
-    expect(sent).toEqual([['a'], ['b'], ['c'], ['d']]);
-    await checkPhase();
-  });
-
   it('never puts items of different groups in one batch', async () => {
-    const { batcher, sent, pass } = recording();
-    await pass('a', 'b');
+    const { batcher, sent } = recording();
+    batcher.add('', 'a');
     batcher.add('x', 'x1');
     batcher.add('y', 'y1');
     batcher.add('x', 'x2');
     await checkPhase();
-    expect(sent.slice(2)).toEqual([['x1', 'x2'], ['y1']]);
+    expect(sent.slice(1)).toEqual([['x1', 'x2'], ['y1']]);
   });
 
   it('sends a group as soon as it holds maxBatch items', async () => {
@@ -80,5 +56,37 @@ describe('PassBatcher', () => {
     batcher.add('', 'd');
     await checkPhase();
     expect(sent).toEqual([['a'], ['b', 'c'], ['d']]);
+  });
+
+  describe('with holdAfterBusyPass', () => {
+    it('holds the first item of a pass with the rest after a pass of several items', async () => {
+      const { batcher, sent } = recording(64, true);
+      await pass(batcher, 'a', 'b');
+      batcher.add('', 'c');
+      batcher.add('', 'd');
+      expect(sent).toEqual([['a'], ['b']]);
+      await checkPhase();
+      expect(sent).toEqual([['a'], ['b'], ['c', 'd']]);
+    });
+
+    it('holds a lone item once after a busy pass, then sends lone items at once again', async () => {
+      const { batcher, sent } = recording(64, true);
+      await pass(batcher, 'a', 'b');
+      batcher.add('', 'c');
+      expect(sent).toEqual([['a'], ['b']]);
+      await checkPhase();
+      expect(sent).toEqual([['a'], ['b'], ['c']]);
+      batcher.add('', 'd');
+      expect(sent).toEqual([['a'], ['b'], ['c'], ['d']]);
+      await checkPhase();
+    });
+
+    it('without it, sends the first item of every pass at once', async () => {
+      const { batcher, sent } = recording();
+      await pass(batcher, 'a', 'b');
+      batcher.add('', 'c');
+      expect(sent).toEqual([['a'], ['b'], ['c']]);
+      await checkPhase();
+    });
   });
 });

@@ -34,8 +34,9 @@ interface PendingHit {
 /**
  * Rate limits on Redis (standalone, Sentinel or Cluster): one EVALSHA per request whatever its
  * number of limits, and fewer under load: the hits made in one pass through the event loop (a burst
- * of requests read together) share one call, up to 64 per call. When requests come one at a time,
- * each hit is sent at once (see {@link PassBatcher}). On a Cluster only hits of the same tracker
+ * of requests read together) share one call, up to 64 per call. A lone request's hit is sent at
+ * once; on standalone and Sentinel, after a pass of several hits, the next pass's first hit waits
+ * for the rest of its pass (see {@link PassBatcher}). On a Cluster only hits of the same tracker
  * share a call (their keys share a slot). Every hit of a batch is decided as if it had been sent alone.
  *
  * Keys (built only here) are `{ns:rl:<tracker>}:<name>:<s|f>:<limit>:<window>`
@@ -60,10 +61,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   private sequence = 0;
   private readonly circuit: RedisCircuit | undefined;
   private readonly isCluster: boolean;
-  private readonly batcher = new PassBatcher<PendingHit>(
-    (batch) => this.send(batch),
-    MAX_HITS_PER_CALL,
-  );
+  private readonly batcher: PassBatcher<PendingHit>;
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -72,6 +70,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.prefix = `{${options.namespace}:rl:`;
     this.circuit = options.circuit;
     this.isCluster = (client as Cluster).isCluster === true;
+    this.batcher = new PassBatcher((batch) => this.send(batch), MAX_HITS_PER_CALL, !this.isCluster);
   }
 
   hit(

@@ -14,10 +14,11 @@ import type { Redis } from 'ioredis';
  * written alone, and 0.95x the CPU per request once it is held too after a busy pass
  * (`bench/scripts/http-ab.cjs`, paired).
  *
- * A batch (a rate-limit or revocation batch, sent at the check phase) or a circuit's probe is
- * never held for the commands after it (`hold(true)`). A held pass opened at the check phase closes only at the next one,
- * so such a batch would wait a whole pass; it joins a pass only if one is open already, which then
- * closes in the same check phase. Every other pass is opened by its first command, even a lone
+ * The calls of a `PassBatcher` (rate-limit hits, revocation checks and, on standalone, the
+ * store's reads: they batch themselves, and their batches leave at the check phase) and the
+ * circuit's probes are never held for the commands after them (`hold(true)`). A held pass opened
+ * at the check phase closes only at the next one, so such a batch would wait a whole pass; it joins
+ * a pass only if one is open already, which then closes in the same check phase. Every other pass is opened by its first command, even a lone
  * one: a sequential read pays one check-phase callback. Two rules without it were tried (holding
  * every command sent while another awaits its reply, and opening a pass only then); both saved
  * about 2% on sequential hits, but both let a batch sent at the check phase wait a whole pass.

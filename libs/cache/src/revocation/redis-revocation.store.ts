@@ -34,15 +34,12 @@ return 1`);
  * Lifetimes are relative (PX): they follow the app's clock, which is what `exp` is checked by.
  *
  * Checks made in one pass of the event loop (a burst of requests) share one MGET, up to 64 per
- * call; when requests come one at a time, each check is sent at once (see {@link PassBatcher}). On
- * a Cluster only checks of one subject share a call.
+ * call; a lone request's check is sent at once (see {@link PassBatcher} for the first check of a
+ * busy pass). On a Cluster only checks of one subject share a call.
  */
 export class RedisRevocationStore implements RevocationStore {
   private readonly isCluster: boolean;
-  private readonly checks = new PassBatcher<PendingCheck>(
-    (batch) => this.sendChecks(batch),
-    MAX_CHECKS_PER_CALL,
-  );
+  private readonly checks: PassBatcher<PendingCheck>;
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -53,6 +50,11 @@ export class RedisRevocationStore implements RevocationStore {
     private readonly reads?: RedisLane,
   ) {
     this.isCluster = (client as Cluster).isCluster === true;
+    this.checks = new PassBatcher(
+      (batch) => this.sendChecks(batch),
+      MAX_CHECKS_PER_CALL,
+      !this.isCluster,
+    );
   }
 
   async revokeToken(sub: string, jti: string, keepFor: number): Promise<void> {

@@ -117,7 +117,7 @@ export class RedisStore implements CacheStore {
     this.lockPrefix = `${options.namespace}#lock:`;
     this.cluster = (client as Cluster).isCluster === true;
     if (!this.cluster) {
-      this.reads = new PassBatcher((batch) => this.sendReads(batch), MAX_READS_PER_CALL);
+      this.reads = new PassBatcher((batch) => this.sendReads(batch), MAX_READS_PER_CALL, true);
     }
     this.aliveKey = `${options.namespace}#alive`;
     if (options.circuit && options.reads) {
