@@ -58,4 +58,52 @@ describe('stampede across processes sharing Redis', () => {
       await app.close();
     }
   });
+
+  describe('a lock that landed long after its holder asked for it', () => {
+    // What a Cluster client leaves after a failover: it retries a SET NX on its own after the
+    // caller timed out and loaded without the lock, and the retry lands once a replica is promoted.
+    const lockValue = (askedAgo: number): string => `holder@${Date.now() - askedAgo}+30000`;
+
+    it('is taken over at once, not waited out', async () => {
+      const namespace = uniqueNamespace();
+      const { app, cache } = await cacheApp({
+        namespace,
+        lockTimeout: '30s',
+        redis: { url: server.url },
+      });
+      const locked = `${namespace}#lock:k`;
+      try {
+        await server.cli('SET', locked, lockValue(5000), 'PX', '30000');
+        await expect(cache.getOrSet('k', () => 'mine')).resolves.toBe('mine');
+        // Ours now, released after the load: nothing is left to wait for.
+        await expect(server.cli('EXISTS', locked)).resolves.toBe('0');
+      } finally {
+        await cache.clear();
+        await app.close();
+      }
+    });
+
+    it('is told apart from one that landed on time, which is waited for', async () => {
+      const namespace = uniqueNamespace();
+      const options = { namespace, lockTimeout: '30s', redis: { url: server.url } };
+      const [waiter, holder] = await Promise.all([cacheApp(options), cacheApp(options)]);
+      const locked = `${namespace}#lock:k`;
+      try {
+        await server.cli('SET', locked, lockValue(0), 'PX', '30000');
+        let calls = 0;
+        let settled = false;
+        const read = waiter.cache
+          .getOrSet('k', () => `loaded by the waiter ${++calls}`)
+          .finally(() => (settled = true));
+        await sleep(200); // the waiter polls the lock every 5 to 50 ms meanwhile
+        expect(settled).toBe(false);
+        await holder.cache.set('k', 'stored by the holder');
+        await expect(read).resolves.toBe('stored by the holder');
+        expect(calls).toBe(0);
+      } finally {
+        await waiter.cache.clear();
+        await Promise.all([waiter.app.close(), holder.app.close()]);
+      }
+    });
+  });
 });

@@ -88,7 +88,26 @@ for _, key in ipairs(KEYS) do
 end
 return #KEYS`);
 
+/**
+ * KEYS[1] = lock; ARGV[1] = this caller's value (`token@askedAt+ttl`), ARGV[2] = ttl (ms),
+ * ARGV[3] = now (ms, the caller's clock), ARGV[4] = late (ms). Takes the lock when it is free, or
+ * when it is held by a lock that landed more than `late` ms after its holder asked for it: that
+ * holder's call had timed out, so it loads without the lock and no value of its will come (a
+ * Cluster client retries a command on its own, even after its caller gave up on it). 1 if taken.
+ */
+export const TAKE_LOCK = new LuaScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
+local asked, ttl = string.match(redis.call('GET', KEYS[1]), '@(%d+)%+(%d+)$')
+if not asked then return 0 end
+local landed = tonumber(ARGV[3]) - (tonumber(ttl) - redis.call('PTTL', KEYS[1]))
+if landed - tonumber(asked) <= tonumber(ARGV[4]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`);
+
 /** KEYS[1] = lock; ARGV[1] = token. Deletes the lock only if the token still holds it. */
 export const RELEASE_LOCK = new LuaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+local held = redis.call('GET', KEYS[1])
+if held and string.sub(held, 1, #ARGV[1] + 1) == ARGV[1] .. '@' then
+  return redis.call('DEL', KEYS[1])
+end
 return 0`);

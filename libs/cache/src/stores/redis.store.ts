@@ -12,9 +12,16 @@ import {
   MARK_EVICTED,
   RELEASE_LOCK,
   SET_ENTRY,
+  TAKE_LOCK,
 } from './redis.scripts';
 
 const SCAN_COUNT = 500;
+
+/**
+ * How far apart two instances' clocks may be without a lock that landed on time being taken for
+ * one that landed after its call timed out (see `lock`).
+ */
+const LOCK_CLOCK_SKEW_MS = 1000;
 
 /**
  * How long a deleted key keeps its eviction mark: a load that began before the delete, on any
@@ -105,6 +112,11 @@ export class RedisStore implements CacheStore {
   private disconnected = false;
   /** When it was ready again, until `READ_TRUST_DELAY_MS` has passed since. */
   private reconnectedAt: number | undefined;
+  /**
+   * A lock that landed this long after it was asked for was given up on by its holder. Without a
+   * circuit a call has no deadline, so no lock is ever late.
+   */
+  private readonly lateLockAfter: number;
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -115,6 +127,9 @@ export class RedisStore implements CacheStore {
     this.entryPrefix = `${options.namespace}:`;
     this.tagPrefix = `${options.namespace}#tag:`;
     this.lockPrefix = `${options.namespace}#lock:`;
+    this.lateLockAfter = options.circuit
+      ? options.circuit.timeout + LOCK_CLOCK_SKEW_MS
+      : Number.MAX_SAFE_INTEGER;
     this.cluster = (client as Cluster).isCluster === true;
     if (!this.cluster) {
       this.reads = new PassBatcher((batch) => this.sendReads(batch), MAX_READS_PER_CALL, true);
@@ -202,11 +217,17 @@ export class RedisStore implements CacheStore {
     await this.scanAll(`${this.options.namespace}#*`, unlink);
   }
 
+  /**
+   * Takes the stampede lock of `key` for `ttl` ms. Its value records when it was asked for, so that
+   * a lock which landed long after its call timed out (see `TAKE_LOCK`) does not make every reader
+   * of the key wait out its ttl: another caller takes it over.
+   */
   async lock(key: string, token: string, ttl: number): Promise<boolean> {
-    const lockKey = this.lockPrefix + key;
     const ms = Math.max(1, Math.ceil(ttl));
-    const reply = await this.call(() => this.client.set(lockKey, token, 'PX', ms, 'NX'));
-    return reply === 'OK';
+    const now = Date.now();
+    const args = [`${token}@${now}+${ms}`, ms, now, this.lateLockAfter];
+    const reply = await this.call(() => TAKE_LOCK.run(this.client, [this.lockPrefix + key], args));
+    return reply === 1;
   }
 
   async unlock(key: string, token: string): Promise<void> {
