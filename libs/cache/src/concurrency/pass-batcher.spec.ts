@@ -2,12 +2,9 @@ import { setImmediate as checkPhase } from 'node:timers/promises';
 import { PassBatcher } from './pass-batcher';
 
 /** A batcher whose batches the test reads. */
-function recording(
-  maxBatch = 64,
-  holdAfterBusyPass = false,
-): { batcher: PassBatcher<string>; sent: string[][] } {
+function recording(maxBatch = 64): { batcher: PassBatcher<string>; sent: string[][] } {
   const sent: string[][] = [];
-  const batcher = new PassBatcher<string>((batch) => sent.push(batch), maxBatch, holdAfterBusyPass);
+  const batcher = new PassBatcher<string>((batch) => sent.push(batch), maxBatch);
   return { batcher, sent };
 }
 
@@ -58,9 +55,9 @@ describe('PassBatcher', () => {
     expect(sent).toEqual([['a'], ['b', 'c'], ['d']]);
   });
 
-  describe('with holdAfterBusyPass', () => {
+  describe('after a busy pass', () => {
     it('holds the first item of a pass with the rest after a pass of several items', async () => {
-      const { batcher, sent } = recording(64, true);
+      const { batcher, sent } = recording();
       await pass(batcher, 'a', 'b');
       batcher.add('', 'c');
       batcher.add('', 'd');
@@ -70,7 +67,7 @@ describe('PassBatcher', () => {
     });
 
     it('holds a lone item once after a busy pass, then sends lone items at once again', async () => {
-      const { batcher, sent } = recording(64, true);
+      const { batcher, sent } = recording();
       await pass(batcher, 'a', 'b');
       batcher.add('', 'c');
       expect(sent).toEqual([['a'], ['b']]);
@@ -78,14 +75,6 @@ describe('PassBatcher', () => {
       expect(sent).toEqual([['a'], ['b'], ['c']]);
       batcher.add('', 'd');
       expect(sent).toEqual([['a'], ['b'], ['c'], ['d']]);
-      await checkPhase();
-    });
-
-    it('without it, sends the first item of every pass at once', async () => {
-      const { batcher, sent } = recording();
-      await pass(batcher, 'a', 'b');
-      batcher.add('', 'c');
-      expect(sent).toEqual([['a'], ['b'], ['c']]);
       await checkPhase();
     });
   });

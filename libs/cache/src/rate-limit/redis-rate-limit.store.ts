@@ -35,9 +35,9 @@ interface PendingHit {
  * Rate limits on Redis (standalone, Sentinel or Cluster): one EVALSHA per request whatever its
  * number of limits, and fewer under load: the hits made in one pass through the event loop (a burst
  * of requests read together) share one call, up to 64 per call. A lone request's hit is sent at
- * once; on standalone and Sentinel, after a pass of several hits, the next pass's first hit waits
- * for the rest of its pass (see {@link PassBatcher}). On a Cluster only hits of the same tracker
- * share a call (their keys share a slot). Every hit of a batch is decided as if it had been sent alone.
+ * once; after a pass of several hits, the next pass's first hit waits for the rest of its pass
+ * (see {@link PassBatcher}). On a Cluster only hits of the same tracker share a call (their keys
+ * share a slot). Every hit of a batch is decided as if it had been sent alone.
  *
  * Keys (built only here) are `{ns:rl:<tracker>}:<name>:<s|f>:<limit>:<window>`
  * and, for a limit with `blockFor`, the same plus `:block`, so every key of one tracker hashes to
@@ -70,7 +70,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.prefix = `{${options.namespace}:rl:`;
     this.circuit = options.circuit;
     this.isCluster = (client as Cluster).isCluster === true;
-    this.batcher = new PassBatcher((batch) => this.send(batch), MAX_HITS_PER_CALL, !this.isCluster);
+    this.batcher = new PassBatcher((batch) => this.send(batch), MAX_HITS_PER_CALL);
   }
 
   hit(
@@ -107,7 +107,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     const keys = batch.length === 1 ? batch[0].keys : batch.flatMap((hit) => hit.keys);
     const args = batch.flatMap((hit) => [hit.member, hit.spec]);
     callThrough(this.circuit, () => HIT_LIMITS.run(this.client, keys, args), {
-      batch: true,
+      immediate: true,
     }).then(
       (reply) => {
         if (!Array.isArray(reply) || reply.length !== batch.length) {

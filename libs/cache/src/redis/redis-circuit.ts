@@ -94,7 +94,7 @@ export class RedisCircuit {
   /**
    * Runs one Redis command (or a few sent together). Rejects with a `CacheTimeoutError` when it
    * does not settle within `timeout`, and with a `CacheStoreError` at once while the circuit is open.
-   * `options.batch`: the command batches the calls of a pass (see `PassBatcher`).
+   * `options.immediate`: the command is written at once, never held with the commands after it.
    */
   call<T>(command: () => Promise<T>, options?: CallOptions): Promise<T> {
     if (this.openedAt !== undefined) {
@@ -104,7 +104,7 @@ export class RedisCircuit {
         ),
       );
     }
-    return this.run(command, options?.batch === true);
+    return this.run(command, options?.immediate === true);
   }
 
   /** Stops every timer; calls still pending settle with their command. */
@@ -303,8 +303,11 @@ export function callThrough<T>(
 
 /** How {@link RedisCircuit.call} sends a command. */
 export interface CallOptions {
-  /** The command carries the calls of a pass, batched: it is written at once, never held. */
-  batch?: boolean;
+  /**
+   * Write the command at once, never held with the commands after it: for a command that carries
+   * the calls of a pass, batched (see `PassBatcher` and `WriteCoalescer`).
+   */
+  immediate?: boolean;
 }
 
 /** ioredis's own `commandTimeout` (kept as a backstop) rejects with this message. */

@@ -50,11 +50,7 @@ export class RedisRevocationStore implements RevocationStore {
     private readonly reads?: RedisLane,
   ) {
     this.isCluster = (client as Cluster).isCluster === true;
-    this.checks = new PassBatcher(
-      (batch) => this.sendChecks(batch),
-      MAX_CHECKS_PER_CALL,
-      !this.isCluster,
-    );
+    this.checks = new PassBatcher((batch) => this.sendChecks(batch), MAX_CHECKS_PER_CALL);
   }
 
   async revokeToken(sub: string, jti: string, keepFor: number): Promise<void> {
@@ -83,7 +79,7 @@ export class RedisRevocationStore implements RevocationStore {
     for (const check of batch) keys.push(check.cutoffKey, check.tokenKey);
     const reader = this.reads?.client ?? this.client;
     const circuit = this.reads?.circuit ?? this.circuit;
-    callThrough(circuit, () => reader.mget(keys), { batch: true }).then(
+    callThrough(circuit, () => reader.mget(keys), { immediate: true }).then(
       (values) => {
         for (let i = 0; i < batch.length; i++) {
           const cutoff = values[2 * i];

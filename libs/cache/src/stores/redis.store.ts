@@ -132,7 +132,7 @@ export class RedisStore implements CacheStore {
       : Number.MAX_SAFE_INTEGER;
     this.cluster = (client as Cluster).isCluster === true;
     if (!this.cluster) {
-      this.reads = new PassBatcher((batch) => this.sendReads(batch), MAX_READS_PER_CALL, true);
+      this.reads = new PassBatcher((batch) => this.sendReads(batch), MAX_READS_PER_CALL);
     }
     this.aliveKey = `${options.namespace}#alive`;
     if (options.circuit && options.reads) {
@@ -353,24 +353,24 @@ export class RedisStore implements CacheStore {
 
   /** Reads the keys of a batch of reads in one MGET and hands each read its values. */
   private sendReads(batch: PendingRead[]): void {
-    const keys = batch.length === 1 ? batch[0].keys : batch.flatMap((read) => read.keys);
+    const keys = batch.length === 1 ? batch[0].keys : batch.flatMap((pending) => pending.keys);
     const reader = this.reader as Redis;
     const binary = this.options.binary;
     // A lone key (a read that came alone) is a GET: its reply is no array.
-    const read = (): Promise<Raw[]> =>
+    const command = (): Promise<Raw[]> =>
       keys.length === 1
         ? (binary ? reader.getBuffer(keys[0]) : reader.get(keys[0])).then((value) => [value])
         : binary
           ? reader.mgetBuffer(keys)
           : reader.mget(keys);
-    callThrough(this.readCircuit, read, { batch: true }).then(
+    callThrough(this.readCircuit, command, { immediate: true }).then(
       (values) => {
         if (batch.length === 1) return batch[0].resolve(values);
         let at = 0;
-        for (const read of batch) read.resolve(values.slice(at, (at += read.keys.length)));
+        for (const pending of batch) pending.resolve(values.slice(at, (at += pending.keys.length)));
       },
       (error: unknown) => {
-        for (const read of batch) read.reject(error);
+        for (const pending of batch) pending.reject(error);
       },
     );
   }
