@@ -1,7 +1,8 @@
 // A/B of HTTP apps: each `build:variant` (a build folder and an id of `src/http/variants.ts`) runs
 // in its own process, pinned to the last CPU while this script (autocannon) and Redis run on the
 // others, as in the bench. Runs of `seconds` alternate between the apps, the order reversed every
-// round. Prints median req/s and CPU per request, and each app's paired CPU ratio to the first.
+// round. Prints median req/s and CPU per request, and each app's paired CPU and req/s ratios to the
+// first.
 //
 //   cp -r build build-base            # before the change (then rebuild: npm run build)
 //   node scripts/http-ab.cjs 20 build-base:module-redis-2 build:module-redis-2
@@ -39,13 +40,16 @@ async function main() {
     for (const app of apps) {
       const ratio = pairedRatio(cpu(app), cpu(apps[0])).median;
       const failures = runs.get(app).reduce((sum, r) => sum + r.failures, 0);
-      const reqPerSec = median(runs.get(app).map((r) => r.reqPerSec));
+      const rates = (of) => runs.get(of).map((r) => r.reqPerSec);
+      const reqPerSec = median(rates(app));
+      const rateRatio = pairedRatio(rates(app), rates(apps[0])).median;
       const p50 = median(runs.get(app).map((r) => r.p50));
       const p99 = median(runs.get(app).map((r) => r.p99));
       console.log(
         `${`${app.dir}:${app.variant.id}`.padEnd(32)} ${reqPerSec.toFixed(0).padStart(6)} req/s  ` +
           `${median(cpu(app)).toFixed(1).padStart(6)} µs CPU/request  ` +
-          `CPU ${ratio.toFixed(3)}x the first (paired median)  p50/p99 ${p50}/${p99} ms  ` +
+          `CPU ${ratio.toFixed(3)}x, req/s ${rateRatio.toFixed(3)}x the first (paired medians)  ` +
+          `p50/p99 ${p50}/${p99} ms  ` +
           `${failures} failures`,
       );
     }
