@@ -20,9 +20,10 @@ import { LoopPass } from '../concurrency/loop-pass';
  * circuit's probes never open a pass (`hold(true)`): a pass opened at the check phase closes only
  * at the next one, so such a batch would wait a whole pass. When a pass is open already, the socket
  * is corked and the batch leaves with that pass, in the same check phase. Every other pass is
- * opened by its first command, even a lone one: a sequential read pays one check-phase callback. Two rules without it were tried (holding every command sent while another awaits its
- * reply, and opening a pass only then); both saved about 2% on sequential hits, but both let a
- * batch sent at the check phase wait a whole pass.
+ * opened by its first command, even a lone one: a sequential read pays one check-phase callback.
+ * Two rules without it were tried (holding every command sent while another awaits its reply, and
+ * opening a pass only then); both saved about 2% on sequential hits, but both let a batch sent at
+ * the check phase wait a whole pass.
  */
 export class WriteCoalescer {
   private corked: Redis['stream'] | undefined;
