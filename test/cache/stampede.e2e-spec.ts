@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CacheModuleOptions } from '@app/cache';
 import { uniqueNamespace } from '../contract/cache-store.contract';
 import { standaloneRedis, type StandaloneRedis } from '../harness';
 import { cacheApp } from '../support/cache-app';
@@ -85,7 +86,11 @@ describe('stampede across processes sharing Redis', () => {
 
     it('is told apart from one that landed on time, which is waited for', async () => {
       const namespace = uniqueNamespace();
-      const options = { namespace, lockTimeout: '30s', redis: { url: server.url } };
+      const options: CacheModuleOptions = {
+        namespace,
+        lockTimeout: '30s',
+        redis: { url: server.url },
+      };
       const [waiter, holder] = await Promise.all([cacheApp(options), cacheApp(options)]);
       const locked = `${namespace}#lock:k`;
       try {
