@@ -91,6 +91,21 @@ describe('on standalone Redis', () => {
       expect(remaining(decisions)).toEqual(Array.from({ length: 131 }, (_, i) => 999 - i));
     });
 
+    it('decide each hit by its own limits when hits with and without blockFor share a call', async () => {
+      const blocking: ResolvedRateLimitRule[] = [
+        { name: 'login', limit: 1, window: 60_000, blockFor: 60_000 },
+      ];
+      const decisions = await Promise.all([
+        store.hit('ip:x', blocking, 'sliding-window'),
+        store.hit('ip:x', blocking, 'sliding-window'), // over: blocks ip:x
+        store.hit('ip:y', rules(5), 'sliding-window'), // no blockFor: ip:x's block is not its own
+        store.hit('ip:x', blocking, 'sliding-window'),
+      ]);
+      expect(decisions.map((d) => d.allowed)).toEqual([true, false, true, false]);
+      expect(decisions[2].limits[0].remaining).toBe(4);
+      expect(decisions[3].retryAfterMs).toBeGreaterThan(59_000);
+    });
+
     it('fail alone when Redis refuses their own key, and the rest of the batch is decided', async () => {
       const broken = `{${namespace}:rl:ip:broken}:default:s:4:60000`;
       await client.set(broken, 'not a sorted set');

@@ -13,9 +13,10 @@ import { LuaScript } from '../redis/lua-script';
  * separated by spaces: two arguments per hit whatever its number of limits. KEYS: per hit, per
  * limit in order, its hits, then its block only when it has a `blockFor`. On a Cluster every key
  * of one call must share a hash tag (the store batches per tracker there).
- * Replies one entry per hit: { allowed (1 | 0), retry-after ms (0 when allowed), then remaining
- * and reset ms per limit }, or the error Redis raised for that hit alone (a string), so one
- * tracker's unusable key (say, overwritten with another type) fails no other hit of the batch.
+ * Replies one flat array, per hit in order: allowed (1 | 0), retry-after ms (0 when allowed), then
+ * remaining and reset ms per limit; or, in place of those, the error Redis raised for that hit
+ * alone (one string), so one tracker's unusable key (say, overwritten with another type) fails no
+ * other hit of the batch.
  *
  * sliding-window keeps a log of the admitted hits (a sorted set scored by server time in µs) and
  * admits a hit only if fewer than `limit` hits lie in the `window` before it. That is exact: no
@@ -80,10 +81,16 @@ local function counter(key, sliding, window)
   return state
 end
 
--- One hit against the limits of its spec (parsed below); returns its reply.
-local function hit(member, spec, hitsKey, blockKey)
+-- A hit's figures per limit, written afresh for limits 1..n by every hit before it reads them:
+-- tables made once per call, not per hit (each Lua table costs Redis about as much as a command).
+local count, reset, wait, over, states = {}, {}, {}, {}, {}
+-- The call's reply, one flat array (a nested one costs Redis more to convert).
+local replies = {}
+
+-- One hit against the limits of its spec (parsed below); writes its reply into replies from index
+-- at on, once every command of the hit has succeeded.
+local function hit(member, spec, hitsKey, blockKey, at)
   local sliding, n, limit, windowMs, blockFor = spec.sliding, spec.n, spec.limit, spec.windowMs, spec.blockFor
-  local count, reset, wait, over, states = {}, {}, {}, {}, {}
   local allowed = true
   for i = 1, n do
     local hits, window = hitsKey[i], windowMs[i] * 1000
@@ -153,18 +160,17 @@ local function hit(member, spec, hitsKey, blockKey)
   end
 
   local retry = 0
-  local reply = { allowed and 1 or 0, 0 }
+  replies[at] = allowed and 1 or 0
   for i = 1, n do
     local remaining = limit[i] - count[i]
     if over[i] then
       retry = math.max(retry, wait[i])
       remaining = 0
     end
-    reply[2 * i + 1] = math.max(0, remaining)
-    reply[2 * i + 2] = ms(reset[i])
+    replies[at + 2 * i] = math.max(0, remaining)
+    replies[at + 2 * i + 1] = ms(reset[i])
   end
-  if not allowed then reply[2] = math.max(1, ms(retry)) end
-  return reply
+  replies[at + 1] = allowed and 0 or math.max(1, ms(retry))
 end
 
 -- The hits of a batch mostly share their limits: each distinct spec is parsed once.
@@ -183,26 +189,26 @@ local function parse(text)
   return spec
 end
 
-local replies = {}
-local k = 1
+local hitsKey, blockKey = {}, {}
+local k, at = 1, 1
 for h = 1, #ARGV / 2 do
   local spec = specs[ARGV[2 * h]] or parse(ARGV[2 * h])
-  local hitsKey, blockKey = {}, {}
   for i = 1, spec.n do
     hitsKey[i] = KEYS[k]
     k = k + 1
     if spec.blockFor[i] > 0 then
       blockKey[i] = KEYS[k]
       k = k + 1
+    else
+      blockKey[i] = false
     end
   end
-  local ok, reply = pcall(hit, ARGV[2 * h - 1], spec, hitsKey, blockKey)
+  local ok, err = pcall(hit, ARGV[2 * h - 1], spec, hitsKey, blockKey, at)
   if ok then
-    replies[h] = reply
-  elseif type(reply) == 'table' and reply.err then
-    replies[h] = reply.err
+    at = at + 2 + 2 * spec.n
   else
-    replies[h] = tostring(reply)
+    replies[at] = type(err) == 'table' and err.err or tostring(err)
+    at = at + 1
   end
 end
 return replies`);

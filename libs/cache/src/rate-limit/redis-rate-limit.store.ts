@@ -113,14 +113,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     callThrough(this.circuit, () => HIT_LIMITS.run(this.client, keys, args), {
       immediate: true,
     }).then(
-      (reply) => {
-        if (!Array.isArray(reply) || reply.length !== batch.length) {
-          const error = new CacheStoreError('Unexpected reply from the rate-limit script');
-          for (const hit of batch) hit.reject(error);
-          return;
-        }
-        for (let i = 0; i < batch.length; i++) settle(batch[i], reply[i]);
-      },
+      (reply) => settleAll(batch, reply),
       (error: unknown) => {
         for (const hit of batch) hit.reject(error);
       },
@@ -132,25 +125,38 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 }
 
-/** Settles one hit with its part of the script's reply: its decision, or the error Redis raised. */
-function settle(hit: PendingHit, part: unknown): void {
-  if (typeof part === 'string') {
-    hit.reject(new CacheStoreError(`Redis refused the rate-limit hit: ${part}`));
-    return;
+/**
+ * Settles each hit of a batch with its part of the script's flat reply: its decision (2 + 2 numbers
+ * per limit), or the error Redis raised for it alone (one string).
+ */
+function settleAll(batch: readonly PendingHit[], reply: unknown): void {
+  const parts = Array.isArray(reply) ? (reply as unknown[]) : [];
+  let at = 0;
+  for (let h = 0; h < batch.length; h++) {
+    const hit = batch[h];
+    const first: unknown = parts[at];
+    if (typeof first === 'string') {
+      hit.reject(new CacheStoreError(`Redis refused the rate-limit hit: ${first}`));
+      at += 1;
+      continue;
+    }
+    const rules = hit.rules;
+    const end = at + 2 + 2 * rules.length;
+    if (end > parts.length || typeof first !== 'number') {
+      const error = new CacheStoreError('Unexpected reply from the rate-limit script');
+      for (let rest = h; rest < batch.length; rest++) batch[rest].reject(error);
+      return;
+    }
+    const numbers = parts.slice(at, end).map(Number);
+    at = end;
+    hit.resolve({
+      allowed: numbers[0] === 1,
+      retryAfterMs: numbers[1],
+      limits: rules.map((rule, i) => ({
+        rule,
+        remaining: numbers[2 + 2 * i],
+        resetMs: numbers[3 + 2 * i],
+      })),
+    });
   }
-  const rules = hit.rules;
-  if (!Array.isArray(part) || part.length !== 2 + 2 * rules.length) {
-    hit.reject(new CacheStoreError('Unexpected reply from the rate-limit script'));
-    return;
-  }
-  const numbers = part.map(Number);
-  hit.resolve({
-    allowed: numbers[0] === 1,
-    retryAfterMs: numbers[1],
-    limits: rules.map((rule, i) => ({
-      rule,
-      remaining: numbers[2 + 2 * i],
-      resetMs: numbers[3 + 2 * i],
-    })),
-  });
 }
