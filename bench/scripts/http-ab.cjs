@@ -1,8 +1,8 @@
 // A/B of HTTP apps: each `build:variant` (a build folder and an id of `src/http/variants.ts`) runs
 // in its own process, pinned to the last CPU while this script (autocannon) and Redis run on the
 // others, as in the bench. Runs of `seconds` alternate between the apps, the order reversed every
-// round. Prints median req/s and CPU per request, and each app's paired CPU and req/s ratios to the
-// first.
+// round. Prints median req/s, the app's and the Redis server's CPU per request, and each app's paired
+// CPU and req/s ratios to the first.
 //
 //   cp -r build build-base            # before the change (then rebuild: npm run build)
 //   node scripts/http-ab.cjs 20 build-base:module-redis-2 build:module-redis-2
@@ -43,11 +43,13 @@ async function main() {
       const rates = (of) => runs.get(of).map((r) => r.reqPerSec);
       const reqPerSec = median(rates(app));
       const rateRatio = pairedRatio(rates(app), rates(apps[0])).median;
+      const redisCpu = median(runs.get(app).map((r) => r.redisCpuPerRequest));
       const p50 = median(runs.get(app).map((r) => r.p50));
       const p99 = median(runs.get(app).map((r) => r.p99));
       console.log(
         `${`${app.dir}:${app.variant.id}`.padEnd(32)} ${reqPerSec.toFixed(0).padStart(6)} req/s  ` +
           `${median(cpu(app)).toFixed(1).padStart(6)} µs CPU/request  ` +
+          `Redis ${redisCpu.toFixed(1).padStart(5)} µs/request  ` +
           `CPU ${ratio.toFixed(3)}x, req/s ${rateRatio.toFixed(3)}x the first (paired medians)  ` +
           `p50/p99 ${p50}/${p99} ms  ` +
           `${failures} failures`,

@@ -9,7 +9,8 @@ const built = (dir, file) => require(path.join(bench, dir, 'bench/src', file));
 
 /**
  * Starts Redis and one app per `{ dir, id }` (a build folder and an id of `src/http/variants.ts`)
- * with `nodeFlags`, runs `use(apps)`, then stops them all. Each app is `{ dir, variant, child, port }`.
+ * with `nodeFlags`, runs `use(apps)`, then stops them all. Each app is
+ * `{ dir, variant, child, redis, port }` (`redis`: the one Redis all apps share).
  */
 async function withPinnedApps(specs, nodeFlags, use) {
   const { HTTP_VARIANTS } = built('build', 'http/variants.js');
@@ -27,7 +28,7 @@ async function withPinnedApps(specs, nodeFlags, use) {
       const env = { BENCH_REDIS_URL: redis.url };
       const { child, ready } = await BenchChild.start('http/http-app', [id], env, nodeFlags);
       pinning?.pin(child.pid, pinning.appCpus);
-      apps.push({ dir, variant, child, port: Number(ready.port) });
+      apps.push({ dir, variant, child, redis, port: Number(ready.port) });
     }
     return await use(apps);
   } finally {
@@ -55,15 +56,22 @@ function load(port, route, seconds) {
   });
 }
 
-/** One load of `seconds` on `route`: req/s, the app's CPU (µs) per request it received, failures. */
+/**
+ * One load of `seconds` on `route`: req/s, the app's CPU (µs) and the Redis server's CPU (µs, from
+ * `INFO cpu`) per request the app received, failures.
+ */
 async function measure(app, route, seconds) {
   const before = await app.child.ask({ type: 'cpu' }, 'cpu');
+  const redisBefore = await app.redis.cpuUs();
   const result = await load(app.port, route, seconds);
+  const redisAfter = await app.redis.cpuUs();
   const after = await app.child.ask({ type: 'cpu' }, 'cpu');
   const cpu = after.usage.user + after.usage.system - before.usage.user - before.usage.system;
+  const received = after.received - before.received;
   return {
     reqPerSec: result.requests.average,
-    cpuPerRequest: cpu / (after.received - before.received),
+    cpuPerRequest: cpu / received,
+    redisCpuPerRequest: (redisAfter - redisBefore) / received,
     failures: result.non2xx + result.errors,
     p50: result.latency.p50,
     p99: result.latency.p99,
