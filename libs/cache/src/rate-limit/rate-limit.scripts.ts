@@ -35,88 +35,69 @@ import { LuaScript } from '../redis/lua-script';
 export const HIT_LIMITS = new LuaScript(`
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local function int(x) return string.format('%d', x) end
-local function ms(us) return math.ceil(us / 1000) end
-local nowText = int(now)
--- Per window length (µs), shared by a batch's hits: the score before which a logged hit has left
--- the sliding window, and the start of the current fixed window (as a number and as text).
-local cutoffs, starts, startTexts = {}, {}, {}
-local function cutoff(window)
-  local text = cutoffs[window]
-  if not text then
-    text = int(now - window)
-    cutoffs[window] = text
-  end
-  return text
-end
-local function windowStart(window)
-  local start = starts[window]
-  if not start then
-    start = now - now % window
-    starts[window], startTexts[window] = start, int(start)
-  end
-  return start, startTexts[window]
-end
+local nowText = string.format('%d', now)
 
 -- What this call has learnt of each counter key: the first hit of a tracker in a batch trims and
 -- reads it; the next ones (a burst of one client) reuse that and only write. Nothing but this
 -- script touches the key meanwhile, and every value is updated after each write that changes it.
 local known = {}
-local function counter(key, sliding, window)
-  local state = known[key]
-  if state then return state end
-  state = { count = 0 }
-  if sliding then
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', cutoff(window))
-    state.count = redis.call('ZCARD', key)
-    if state.count > 0 then
-      state.oldest = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2])
-    end
-  else
-    state.start, state.startText = windowStart(window)
-    local stored = redis.call('HMGET', key, 'w', 'n')
-    if stored[1] == state.startText then state.count = tonumber(stored[2]) end
-  end
-  known[key] = state
-  return state
-end
-
+-- Each distinct spec of the call, parsed once: per limit i, spec[4i-3..4i] hold its limit, window
+-- ms, blockFor ms and the offset of its counter key among the hit's keys (its block key follows).
+local specs = {}
 -- A hit's figures per limit, written afresh for limits 1..n by every hit before it reads them:
--- tables made once per call, not per hit (each Lua table costs Redis about as much as a command).
-local count, reset, wait, over, states = {}, {}, {}, {}, {}
+-- made once per call and sized for two limits (a Lua table costs Redis more each time it grows).
+local count, reset, wait, over, states = { 0, 0 }, { 0, 0 }, { 0, 0 }, { false, false }, { false, false }
 -- The call's reply, one flat array (a nested one costs Redis more to convert).
 local replies = {}
 
--- One hit against the limits of its spec (parsed below); writes its reply into replies from index
--- at on, once every command of the hit has succeeded.
-local function hit(member, spec, hitsKey, blockKey, at)
-  local sliding, n, limit, windowMs, blockFor = spec.sliding, spec.n, spec.limit, spec.windowMs, spec.blockFor
+-- One hit against the limits of its spec; its keys start at KEYS[k]. Writes its reply into
+-- replies from index at on, once every command of the hit has succeeded. The script's only
+-- function (Redis makes every closure anew on each call), so each limit's steps are inline.
+local function hit(member, spec, k, at)
+  local sliding, n = spec.sliding, spec.n
   local allowed = true
   for i = 1, n do
-    local hits, window = hitsKey[i], windowMs[i] * 1000
-    local state = counter(hits, sliding, window)
+    local limit, window, key = spec[4 * i - 3], spec[4 * i - 2] * 1000, KEYS[k + spec[4 * i]]
+    local state = known[key]
+    if not state then
+      if sliding then
+        redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%d', now - window))
+        state = { count = redis.call('ZCARD', key), oldest = false, waitAt = false, leaves = false,
+          expires = false }
+        if state.count > 0 then
+          state.oldest = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2])
+        end
+      else
+        local start = now - now % window
+        local startText = string.format('%d', start)
+        local stored = redis.call('HMGET', key, 'w', 'n')
+        state = { count = stored[1] == startText and tonumber(stored[2]) or 0, start = start,
+          startText = startText }
+      end
+      known[key] = state
+    end
     local c, r, w = state.count, 0, 0
     if sliding then
       if c > 0 then
         r = state.oldest + window - now
-        if c >= limit[i] then
+        if c >= limit then
           -- the hit whose leaving brings the count below the limit (admitted hits of this call
           -- are the newest, so the ones before it never move)
-          local at = c - limit[i]
+          local at = c - limit
           if state.waitAt ~= at then
             state.waitAt = at
-            state.leaves = tonumber(redis.call('ZRANGE', hits, at, at, 'WITHSCORES')[2])
+            state.leaves = tonumber(redis.call('ZRANGE', key, at, at, 'WITHSCORES')[2])
           end
           w = state.leaves + window - now
         end
       end
     else
       r = state.start + window - now
-      if c >= limit[i] then w = r end
+      if c >= limit then w = r end
     end
-    over[i] = c >= limit[i]
-    if blockKey[i] then
-      local blocked = redis.call('PTTL', blockKey[i])
+    over[i] = c >= limit
+    if spec[4 * i - 1] > 0 then
+      local blocked = redis.call('PTTL', KEYS[k + spec[4 * i] + 1])
       if blocked > 0 then
         over[i] = true
         w = math.max(w, blocked * 1000)
@@ -129,32 +110,34 @@ local function hit(member, spec, hitsKey, blockKey, at)
 
   if allowed then
     for i = 1, n do
-      local hits, state = hitsKey[i], states[i]
+      local windowMs, key, state = spec[4 * i - 2], KEYS[k + spec[4 * i]], states[i]
       if sliding then
-        redis.call('ZADD', hits, nowText, member)
+        redis.call('ZADD', key, nowText, member)
         -- every hit of this call expires the key alike: once is enough
         if not state.expires then
-          redis.call('PEXPIRE', hits, windowMs[i])
+          redis.call('PEXPIRE', key, windowMs)
           state.expires = true
         end
         if count[i] == 0 then
-          reset[i] = windowMs[i] * 1000
+          reset[i] = windowMs * 1000
           state.oldest = now
         end
       elseif count[i] == 0 then
-        redis.call('HSET', hits, 'w', state.startText, 'n', 1)
-        redis.call('PEXPIRE', hits, ms(reset[i]))
+        redis.call('HSET', key, 'w', state.startText, 'n', 1)
+        redis.call('PEXPIRE', key, math.ceil(reset[i] / 1000))
       else
-        redis.call('HINCRBY', hits, 'n', 1)
+        redis.call('HINCRBY', key, 'n', 1)
       end
-      state.count = count[i] + 1
       count[i] = count[i] + 1
+      state.count = count[i]
     end
   else
     for i = 1, n do
-      if over[i] and blockKey[i] and redis.call('SET', blockKey[i], '1', 'PX', blockFor[i], 'NX') then
-        wait[i] = math.max(wait[i], blockFor[i] * 1000)
-        reset[i] = math.max(reset[i], blockFor[i] * 1000)
+      local blockFor = spec[4 * i - 1]
+      if over[i] and blockFor > 0
+        and redis.call('SET', KEYS[k + spec[4 * i] + 1], '1', 'PX', blockFor, 'NX') then
+        wait[i] = math.max(wait[i], blockFor * 1000)
+        reset[i] = math.max(reset[i], blockFor * 1000)
       end
     end
   end
@@ -162,48 +145,34 @@ local function hit(member, spec, hitsKey, blockKey, at)
   local retry = 0
   replies[at] = allowed and 1 or 0
   for i = 1, n do
-    local remaining = limit[i] - count[i]
+    local remaining = spec[4 * i - 3] - count[i]
     if over[i] then
       retry = math.max(retry, wait[i])
       remaining = 0
     end
     replies[at + 2 * i] = math.max(0, remaining)
-    replies[at + 2 * i + 1] = ms(reset[i])
+    replies[at + 2 * i + 1] = math.ceil(reset[i] / 1000)
   end
-  replies[at + 1] = allowed and 0 or math.max(1, ms(retry))
+  replies[at + 1] = allowed and 0 or math.max(1, math.ceil(retry / 1000))
 end
 
--- The hits of a batch mostly share their limits: each distinct spec is parsed once.
-local specs = {}
-local function parse(text)
-  local words = {}
-  for word in string.gmatch(text, '%S+') do words[#words + 1] = word end
-  local spec = { sliding = words[1] == 'sliding-window', n = (#words - 1) / 3,
-    limit = {}, windowMs = {}, blockFor = {} }
-  for i = 1, spec.n do
-    spec.limit[i] = tonumber(words[3 * i - 1])
-    spec.windowMs[i] = tonumber(words[3 * i])
-    spec.blockFor[i] = tonumber(words[3 * i + 1])
-  end
-  specs[text] = spec
-  return spec
-end
-
-local hitsKey, blockKey = {}, {}
 local k, at = 1, 1
 for h = 1, #ARGV / 2 do
-  local spec = specs[ARGV[2 * h]] or parse(ARGV[2 * h])
-  for i = 1, spec.n do
-    hitsKey[i] = KEYS[k]
-    k = k + 1
-    if spec.blockFor[i] > 0 then
-      blockKey[i] = KEYS[k]
-      k = k + 1
-    else
-      blockKey[i] = false
+  local text = ARGV[2 * h]
+  local spec = specs[text]
+  if not spec then
+    spec = { sliding = string.find(text, 'sliding-window ', 1, true) == 1, n = 0, keys = 0 }
+    for limit, windowMs, blockFor in string.gmatch(text, ' (%S+) (%S+) (%S+)') do
+      local i = spec.n + 1
+      spec[4 * i - 3], spec[4 * i - 2], spec[4 * i - 1] = tonumber(limit), tonumber(windowMs),
+        tonumber(blockFor)
+      spec[4 * i] = spec.keys
+      spec.n, spec.keys = i, spec.keys + (spec[4 * i - 1] > 0 and 2 or 1)
     end
+    specs[text] = spec
   end
-  local ok, err = pcall(hit, ARGV[2 * h - 1], spec, hitsKey, blockKey, at)
+  local ok, err = pcall(hit, ARGV[2 * h - 1], spec, k, at)
+  k = k + spec.keys
   if ok then
     at = at + 2 + 2 * spec.n
   else
