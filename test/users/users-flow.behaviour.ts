@@ -296,7 +296,8 @@ export function describeUsersFlow(backend: FlowBackend, setup: () => FlowSetup):
           cluster: 'cluster',
           sentinel: 'sentinel',
         }[backend];
-        expect(ready.body.details).toMatchObject({
+        // A public route: each dependency's status and mode, no versions, memory or addresses.
+        expect(ready.body.details).toEqual({
           sqlite: { status: 'up' },
           redis: { status: 'up', mode },
         });
@@ -338,15 +339,35 @@ export function describeUsersFlow(backend: FlowBackend, setup: () => FlowSetup):
         expect(keys.some((key) => key.startsWith('{users-app:rl:ip:'))).toBe(true);
       });
 
+      it('shows readiness details only with HEALTH_DETAILS=true', async () => {
+        const detailed = await startUsersApp({ ...setup().env, HEALTH_DETAILS: 'true' });
+        try {
+          const ready = await request(detailed.server).get('/health/ready').expect(200);
+          expect(ready.body.details.redis).toMatchObject({
+            status: 'up',
+            mode: 'standalone',
+            role: 'master',
+            latencyMs: expect.any(Number),
+            version: expect.stringMatching(/^\d+\.\d+/),
+          });
+        } finally {
+          await detailed.close();
+        }
+      });
+
       it('is not ready while Redis is down, and ready again once it is back', async () => {
         const redis = setup().redis!;
         const optional = await startUsersApp({ ...setup().env, REDIS_REQUIRED: 'false' });
         try {
           await redis.stop();
           const down = await http.get('/health/ready').expect(503);
-          expect(down.body.details.redis).toMatchObject({ status: 'down' });
+          expect(down.body.details.redis).toEqual({ status: 'down', mode: 'standalone' });
           const degraded = await request(optional.server).get('/health/ready').expect(200);
-          expect(degraded.body.details.redis).toMatchObject({ status: 'up', degraded: true });
+          expect(degraded.body.details.redis).toEqual({
+            status: 'up',
+            mode: 'standalone',
+            degraded: true,
+          });
 
           await redis.restart();
           await waitUntil(async () => (await http.get('/health/ready')).status === 200, {

@@ -32,6 +32,11 @@ export interface AppConfig {
   redisPassword?: string;
   /** When false, readiness stays up while Redis is down. */
   redisRequired: boolean;
+  /**
+   * When true, readiness shows each dependency's details (latency, Redis role, version, memory,
+   * why it is down); by default only its status, `mode` and `degraded`: the route is public.
+   */
+  healthDetails: boolean;
   jwt: {
     secret: string;
     /** Milliseconds. */
@@ -109,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     redisSentinelName: read('REDIS_SENTINEL_NAME') ?? 'mymaster',
     redisPassword,
     redisRequired: parseBoolean('REDIS_REQUIRED', read('REDIS_REQUIRED') ?? 'true'),
+    healthDetails: parseBoolean('HEALTH_DETAILS', read('HEALTH_DETAILS') ?? 'false'),
     jwt: {
       secret: jwtSecret(env.JWT_SECRET, nodeEnv, warnings),
       ttl: parseDurationVar('JWT_TTL', read('JWT_TTL') ?? '15m', 1000, MAX_TOKEN_TTL_MS),
