@@ -46,12 +46,16 @@ async function main() {
       const redisCpu = median(runs.get(app).map((r) => r.redisCpuPerRequest));
       const p50 = median(runs.get(app).map((r) => r.p50));
       const p99 = median(runs.get(app).map((r) => r.p99));
+      const kernel = (name) => median(runs.get(app).map((r) => r[name])).toFixed(2);
       console.log(
         `${`${app.dir}:${app.variant.id}`.padEnd(32)} ${reqPerSec.toFixed(0).padStart(6)} req/s  ` +
           `${median(cpu(app)).toFixed(1).padStart(6)} µs CPU/request  ` +
           `Redis ${redisCpu.toFixed(1).padStart(5)} µs/request  ` +
           `CPU ${ratio.toFixed(3)}x, req/s ${rateRatio.toFixed(3)}x the first (paired medians)  ` +
           `p50/p99 ${p50}/${p99} ms  ` +
+          `per request: ${kernel('wakeupsPerRequest')} wake-ups, ` +
+          `${kernel('readsPerRequest')} reads, ${kernel('writesPerRequest')} writes; ` +
+          `load generator ${kernel('loaderWakeupsPerRequest')} wake-ups  ` +
           `${failures} failures`,
       );
     }

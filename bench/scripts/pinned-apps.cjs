@@ -1,5 +1,6 @@
 // What http-ab.cjs and turn-probe.cjs share: the bench's Redis and HTTP apps, started and pinned as
 // in `npm run bench` (src/http/http-bench.ts), a load of autocannon, and the app's CPU per request.
+const fs = require('node:fs');
 const path = require('node:path');
 const autocannon = require('autocannon');
 
@@ -63,19 +64,47 @@ function load(port, route, seconds) {
 async function measure(app, route, seconds) {
   const before = await app.child.ask({ type: 'cpu' }, 'cpu');
   const redisBefore = await app.redis.cpuUs();
+  const kernelBefore = kernelCounts(app.child.pid);
+  const loaderBefore = kernelCounts(process.pid);
   const result = await load(app.port, route, seconds);
+  const loaderAfter = kernelCounts(process.pid);
+  const kernelAfter = kernelCounts(app.child.pid);
   const redisAfter = await app.redis.cpuUs();
   const after = await app.child.ask({ type: 'cpu' }, 'cpu');
   const cpu = after.usage.user + after.usage.system - before.usage.user - before.usage.system;
   const received = after.received - before.received;
+  const perRequest = (name) => (kernelAfter[name] - kernelBefore[name]) / received;
   return {
     reqPerSec: result.requests.average,
     cpuPerRequest: cpu / received,
     redisCpuPerRequest: (redisAfter - redisBefore) / received,
+    // How often the app slept waiting for work (a wake-up each), and its read and write system
+    // calls, per request (Linux /proc; NaN elsewhere).
+    wakeupsPerRequest: perRequest('voluntary_ctxt_switches'),
+    // the same for the load generator (autocannon, in this process)
+    loaderWakeupsPerRequest:
+      (loaderAfter.voluntary_ctxt_switches - loaderBefore.voluntary_ctxt_switches) / received,
+    readsPerRequest: perRequest('syscr'),
+    writesPerRequest: perRequest('syscw'),
     failures: result.non2xx + result.errors,
     p50: result.latency.p50,
     p99: result.latency.p99,
   };
+}
+
+/** A process's context switches (`/proc/<pid>/status`) and system call counts (`/proc/<pid>/io`). */
+function kernelCounts(pid) {
+  const counts = {};
+  for (const file of ['status', 'io']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
+    } catch {
+      // not Linux, or the process is gone: the figures read NaN
+    }
+    for (const [, name, value] of text.matchAll(/^(\w+):\s+(\d+)$/gm)) counts[name] = Number(value);
+  }
+  return new Proxy(counts, { get: (target, name) => target[name] ?? NaN });
 }
 
 /** Runs `main`; prints its error and exits 1 if it fails. */
