@@ -18,19 +18,31 @@ const built = (dir, file) => require(path.join(bench, dir, file));
 const HITS_PER_TURN = 4000;
 /** The limits of the HTTP bench's two-limit route (src/http/rate-limit.apps.ts), as the store sends them. */
 const SPEC = 'sliding-window 1000000 1000 0 10000000 10000 0';
-const LIMITS = ['burst:s:1000000:1000', 'sustained:s:10000000:10000'];
+const LIMITS = ['burst:1000000:1000', 'sustained:10000000:10000'];
+/**
+ * Builds before 2026-11-27 03:00 kept the sliding-window log in a sorted set (keys `:s:`) and took a
+ * unique member before each hit's spec; later ones keep it in a list (keys `:l:`), one spec per hit.
+ */
+const isSortedSetLog = (script) => script.lua.includes("'ZADD'");
 
 const { spread, pairedRatio } = built('build', 'bench/src/stats/summary.js');
 
 async function turn(client, script, index, size, sequence) {
+  const sortedSet = isSortedSetLog(script);
   const keys = [];
   for (let i = 0; i < size; i++) {
-    for (const limit of LIMITS) keys.push(`{ab${index}:rl:ip:127.0.0.1}:${limit}`);
+    for (const limit of LIMITS) {
+      const [name, ...rest] = limit.split(':');
+      keys.push(`{ab${index}:rl:ip:127.0.0.1}:${name}:${sortedSet ? 's' : 'l'}:${rest.join(':')}`);
+    }
   }
   await client.config('RESETSTAT');
   for (let sent = 0; sent < HITS_PER_TURN; sent += size) {
-    const args = []; // every hit's member is unique, as the store makes them
-    for (let i = 0; i < size; i++) args.push(`ab${index}.${sequence.next++}`, SPEC);
+    const args = []; // a sorted-set log needs a member unique to each hit, as the store made them
+    for (let i = 0; i < size; i++) {
+      if (sortedSet) args.push(`ab${index}.${sequence.next++}`);
+      args.push(SPEC);
+    }
     const reply = await script.run(client, keys, args);
     if (!Array.isArray(reply)) throw new Error(`unexpected reply ${String(reply)}`);
   }

@@ -72,8 +72,8 @@ describe('on standalone Redis', () => {
         expect(remaining(b)).toEqual([3, 2, 1, 0, 'denied', 'denied']);
         expect(b[4].retryAfterMs).toBeGreaterThan(0);
         // what Redis holds: four admitted hits of `ip:a`, expiring a window after them
-        const key = `{${namespace}:rl:ip:a}:default:${algorithm === 'sliding-window' ? 's' : 'f'}:4:60000`;
-        if (algorithm === 'sliding-window') expect(await client.zcard(key)).toBe(4);
+        const key = `{${namespace}:rl:ip:a}:default:${algorithm === 'sliding-window' ? 'l' : 'f'}:4:60000`;
+        if (algorithm === 'sliding-window') expect(await client.llen(key)).toBe(4);
         else expect(await client.hget(key, 'n')).toBe('4');
         expect(await client.pttl(key)).toBeGreaterThan(0);
         expect(await client.pttl(key)).toBeLessThanOrEqual(60_000);
@@ -106,9 +106,43 @@ describe('on standalone Redis', () => {
       expect(decisions[3].retryAfterMs).toBeGreaterThan(59_000);
     });
 
+    // The sliding-window log is a list of server times (µs), oldest first: a hit trims the ones
+    // that have left the window from its head, found by galloping and bisecting.
+    it.each([
+      [0, 5],
+      [1, 5],
+      [2, 5],
+      [3, 5],
+      [37, 5],
+      [64, 1],
+      [42, 0],
+      [0, 0],
+    ])(
+      'trim a log of %i hits that have left the window and %i still in it, and count the rest',
+      async (left, inWindow) => {
+        const key = `{${namespace}:rl:ip:log}:default:l:100:60000`;
+        const [seconds, micros] = await client.time();
+        const now = Number(seconds) * 1_000_000 + Number(micros);
+        const times = [
+          ...Array.from({ length: left }, (_, i) => now - 60_000_000 - (left - i) * 1000),
+          ...Array.from({ length: inWindow }, (_, i) => now - 30_000_000 + i * 1000),
+        ];
+        if (times.length > 0) await client.rpush(key, ...times.map(String));
+        const decision = await store.hit('ip:log', rules(100), 'sliding-window');
+        expect(decision.allowed).toBe(true);
+        expect(decision.limits[0].remaining).toBe(100 - inWindow - 1);
+        // the oldest hit still in the window sets the reset: 30 s from now, or a whole window
+        expect(decision.limits[0].resetMs).toBeGreaterThan(inWindow > 0 ? 29_000 : 59_000);
+        expect(decision.limits[0].resetMs).toBeLessThanOrEqual(inWindow > 0 ? 30_000 : 60_000);
+        const kept = (await client.lrange(key, 0, -1)).map(Number);
+        expect(kept).toHaveLength(inWindow + 1);
+        expect(kept.slice(0, inWindow)).toEqual(times.slice(left));
+      },
+    );
+
     it('fail alone when Redis refuses their own key, and the rest of the batch is decided', async () => {
-      const broken = `{${namespace}:rl:ip:broken}:default:s:4:60000`;
-      await client.set(broken, 'not a sorted set');
+      const broken = `{${namespace}:rl:ip:broken}:default:l:4:60000`;
+      await client.set(broken, 'not a list');
       const settled = await Promise.allSettled(
         ['ip:a', 'ip:a', 'ip:broken', 'ip:a'].map((tracker) =>
           store.hit(tracker, rules(4), 'sliding-window'),
@@ -127,7 +161,7 @@ describe('on standalone Redis', () => {
         .filter((s) => s.status === 'fulfilled')
         .map((s) => (s as PromiseFulfilledResult<RateLimitDecision>).value);
       expect(remaining(decided)).toEqual([3, 2, 1]);
-      expect(await client.get(broken)).toBe('not a sorted set');
+      expect(await client.get(broken)).toBe('not a list');
     });
   });
 });

@@ -173,6 +173,6 @@ describe('rate-limit algorithms on Redis', () => {
     const fromClients = seen.filter((s) => s.source !== 'lua').map((s) => s.command);
     expect(fromClients).toEqual(Array(requests).fill('evalsha'));
     // ... and inside each call, the hit was logged against all three limits.
-    expect(seen.filter((s) => s.command === 'zadd')).toHaveLength(3 * requests);
+    expect(seen.filter((s) => s.command === 'rpush')).toHaveLength(3 * requests);
   });
 });

@@ -64,8 +64,8 @@ describe('RateLimitGuard on a 3-master Redis Cluster', () => {
       for (const key of keys.split('\n').filter(Boolean)) found.push({ port: master.port, key });
     }
     expect(found.map((f) => f.key).sort()).toEqual([
-      `{${namespace}:rl:ip:127.0.0.1}:burst:s:2:10000`,
-      `{${namespace}:rl:ip:127.0.0.1}:sustained:s:3:60000`,
+      `{${namespace}:rl:ip:127.0.0.1}:burst:l:2:10000`,
+      `{${namespace}:rl:ip:127.0.0.1}:sustained:l:3:60000`,
     ]);
     expect(new Set(found.map((f) => f.port)).size).toBe(1);
   });

@@ -99,8 +99,8 @@ describe('RateLimitGuard when Redis fails', () => {
     // Redis holds the one hit made after recovery, none of those decided in memory meanwhile.
     const keys = (await server.cli('KEYS', '*')).split('\n').filter(Boolean);
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(/^\{t[\w.-]+:rl:ip:127\.0\.0\.1\}:default:s:3:30000$/);
-    expect(await server.cli('ZCARD', keys[0])).toBe('1');
+    expect(keys[0]).toMatch(/^\{t[\w.-]+:rl:ip:127\.0\.0\.1\}:default:l:3:30000$/);
+    expect(await server.cli('LLEN', keys[0])).toBe('1');
   });
 
   it("'local' keeps refusing a tracker Redis reported out of budget, when Redis stops answering", async () => {

@@ -63,11 +63,11 @@ const SKIP_ALL: RoutePlan = { limits: [], keyBy: 'ip', policy: '' };
 
 /**
  * A sliding-window limit keeps one log entry per admitted hit, per tracker, for a whole window:
- * about 130 bytes each in Redis (a sorted set past 128 members; measured with `MEMORY USAGE`).
- * Above this many hits per window, the guard warns once per limit.
+ * about 10 bytes each in Redis (a list of timestamps; `MEMORY USAGE` of lists of 100 to 100,000
+ * entries). Above this many hits per window, the guard warns once per limit.
  */
-const LARGE_SLIDING_LIMIT = 10_000;
-const LOGGED_HIT_BYTES = 130;
+const LARGE_SLIDING_LIMIT = 100_000;
+const LOGGED_HIT_BYTES = 10;
 
 /**
  * Limits HTTP requests per client with the module's `rateLimit` options, overridden by

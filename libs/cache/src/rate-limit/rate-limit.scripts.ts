@@ -8,9 +8,9 @@ import { LuaScript } from '../redis/lua-script';
  * as if each had been sent alone. Time is the server's (`TIME`, read once per batch), so instances
  * with skewed clocks agree.
  *
- * ARGV: per hit, a member unique to that hit, then its algorithm ('sliding-window' |
- * 'fixed-window') followed by limit, window ms and blockFor ms (0 = none) of each of its limits,
- * separated by spaces: two arguments per hit whatever its number of limits. KEYS: per hit, per
+ * ARGV: per hit, its algorithm ('sliding-window' | 'fixed-window') followed by limit, window ms
+ * and blockFor ms (0 = none) of each of its limits, separated by spaces: one argument per hit
+ * whatever its number of limits. KEYS: per hit, per
  * limit in order, its hits, then its block only when it has a `blockFor`. On a Cluster every key
  * of one call must share a hash tag (the store batches per tracker there).
  * Replies one flat array, per hit in order: allowed (1 | 0), retry-after ms (0 when allowed), then
@@ -18,12 +18,15 @@ import { LuaScript } from '../redis/lua-script';
  * alone (one string), so one tracker's unusable key (say, overwritten with another type) fails no
  * other hit of the batch.
  *
- * sliding-window keeps a log of the admitted hits (a sorted set scored by server time in µs) and
- * admits a hit only if fewer than `limit` hits lie in the `window` before it. That is exact: no
- * interval of length `window` ever holds more than `limit` admitted hits. Approximations (a
- * weighted pair of fixed counters) can admit up to twice the limit around a window edge; the log
- * costs one member per admitted hit, bounded by `limit` per tracker and limit. Hits of one batch
- * share a timestamp; their members differ.
+ * sliding-window keeps a log of the admitted hits (a list of their server times in µs, oldest
+ * first) and admits a hit only if fewer than `limit` hits lie in the `window` before it. That is
+ * exact: no interval of length `window` ever holds more than `limit` admitted hits (as long as the
+ * Redis server's clock does not step back). Approximations (a weighted pair of fixed counters) can
+ * admit up to twice the limit around a window edge; the log costs one entry per admitted hit
+ * (about 10 bytes), bounded by `limit` per tracker and limit. A list rather than a sorted set:
+ * appending and trimming at its ends cost Redis less, and its entries a tenth of the memory. Each
+ * call trims the hits that have left the window from the head, found by galloping then bisecting
+ * from there (mostly one or two have left since the last call).
  *
  * fixed-window counts per window aligned to the epoch (INCR + PEXPIRE, on a hash that also holds
  * the window's start, so a counter whose expiry lags the window edge is never taken for the next).
@@ -53,7 +56,7 @@ local replies = {}
 -- One hit against the limits of its spec; its keys start at KEYS[k]. Writes its reply into
 -- replies from index at on, once every command of the hit has succeeded. The script's only
 -- function (Redis makes every closure anew on each call), so each limit's steps are inline.
-local function hit(member, spec, k, at)
+local function hit(spec, k, at)
   local sliding, n = spec.sliding, spec.n
   local allowed = true
   for i = 1, n do
@@ -61,12 +64,34 @@ local function hit(member, spec, k, at)
     local state = known[key]
     if not state then
       if sliding then
-        redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%d', now - window))
-        state = { count = redis.call('ZCARD', key), oldest = false, waitAt = false, leaves = false,
-          expires = false }
-        if state.count > 0 then
-          state.oldest = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2])
+        -- first: the index of the oldest hit still in the window (n when none is), oldest: its time
+        local cutoff, n = now - window, redis.call('LLEN', key)
+        local first, oldest = n, false
+        if n > 0 then
+          local head = tonumber(redis.call('LINDEX', key, 0))
+          if head > cutoff then
+            first, oldest = 0, head
+          else
+            -- lo has left the window; hi is in it, or n. Gallop from the head, then bisect.
+            local lo, hi, step = 0, n, 1
+            while lo + step < hi do
+              local t = tonumber(redis.call('LINDEX', key, lo + step))
+              if t > cutoff then
+                hi, oldest = lo + step, t
+                break
+              end
+              lo, step = lo + step, step * 2
+            end
+            while hi - lo > 1 do
+              local mid = math.floor((lo + hi) / 2)
+              local t = tonumber(redis.call('LINDEX', key, mid))
+              if t > cutoff then hi, oldest = mid, t else lo = mid end
+            end
+            first = hi
+            if first == n then redis.call('DEL', key) else redis.call('LTRIM', key, first, -1) end
+          end
         end
+        state = { count = n - first, oldest = oldest, waitAt = false, leaves = false, expires = false }
       else
         local start = now - now % window
         local startText = string.format('%d', start)
@@ -82,11 +107,11 @@ local function hit(member, spec, k, at)
         r = state.oldest + window - now
         if c >= limit then
           -- the hit whose leaving brings the count below the limit (admitted hits of this call
-          -- are the newest, so the ones before it never move)
+          -- are appended after it, so its index never moves)
           local at = c - limit
           if state.waitAt ~= at then
             state.waitAt = at
-            state.leaves = tonumber(redis.call('ZRANGE', key, at, at, 'WITHSCORES')[2])
+            state.leaves = tonumber(redis.call('LINDEX', key, at))
           end
           w = state.leaves + window - now
         end
@@ -112,7 +137,7 @@ local function hit(member, spec, k, at)
     for i = 1, n do
       local windowMs, key, state = spec[4 * i - 2], KEYS[k + spec[4 * i]], states[i]
       if sliding then
-        redis.call('ZADD', key, nowText, member)
+        redis.call('RPUSH', key, nowText)
         -- every hit of this call expires the key alike: once is enough
         if not state.expires then
           redis.call('PEXPIRE', key, windowMs)
@@ -157,8 +182,8 @@ local function hit(member, spec, k, at)
 end
 
 local k, at = 1, 1
-for h = 1, #ARGV / 2 do
-  local text = ARGV[2 * h]
+for h = 1, #ARGV do
+  local text = ARGV[h]
   local spec = specs[text]
   if not spec then
     spec = { sliding = string.find(text, 'sliding-window ', 1, true) == 1, n = 0, keys = 0 }
@@ -171,7 +196,7 @@ for h = 1, #ARGV / 2 do
     end
     specs[text] = spec
   end
-  local ok, err = pcall(hit, ARGV[2 * h - 1], spec, k, at)
+  local ok, err = pcall(hit, spec, k, at)
   k = k + spec.keys
   if ok then
     at = at + 2 + 2 * spec.n

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { CacheStoreError } from '../errors';
 import { PassBatcher } from '../concurrency/pass-batcher';
@@ -28,7 +27,6 @@ const MAX_HITS_PER_CALL = 64;
 /** A hit waiting for its batch to be sent. */
 interface PendingHit {
   readonly keys: string[];
-  readonly member: string;
   readonly spec: string;
   readonly rules: readonly ResolvedRateLimitRule[];
   resolve(decision: RateLimitDecision): void;
@@ -43,8 +41,9 @@ interface PendingHit {
  * (see {@link PassBatcher}). On a Cluster only hits of the same tracker share a call (their keys
  * share a slot). Every hit of a batch is decided as if it had been sent alone.
  *
- * Keys (built only here) are `{ns:rl:<tracker>}:<name>:<s|f>:<limit>:<window>`
- * and, for a limit with `blockFor`, the same plus `:block`, so every key of one tracker hashes to
+ * Keys (built only here) are `{ns:rl:<tracker>}:<name>:<l|f>:<limit>:<window>` (`l`: the
+ * sliding-window log, a list; `f`: the fixed-window counter, a hash) and, for a limit with
+ * `blockFor`, the same plus `:block`, so every key of one tracker hashes to
  * one Cluster slot. A limit's counter is identified by its name, limit, window and algorithm:
  * routes declaring the same limit share its budget, and two different limits never trim or misread
  * each other's counter. Names hold no `}` or `:`, so the last `}` always ends the tracker: no
@@ -60,9 +59,6 @@ interface PendingHit {
  */
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly prefix: string;
-  // Members of the sliding-window log must be unique across processes and calls.
-  private readonly instance = randomBytes(9).toString('base64url');
-  private sequence = 0;
   private readonly circuit: RedisCircuit | undefined;
   private readonly isCluster: boolean;
   private readonly batcher: PassBatcher<PendingHit>;
@@ -84,7 +80,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   ): Promise<RateLimitDecision> {
     if (this.client.status !== 'ready') return Promise.reject(this.notReady());
     const base = `${this.prefix}${tracker}}:`;
-    const kind = algorithm === 'sliding-window' ? 's' : 'f';
+    const kind = algorithm === 'sliding-window' ? 'l' : 'f';
     const keys: string[] = [];
     let spec: string = algorithm;
     for (const rule of rules) {
@@ -93,9 +89,8 @@ export class RedisRateLimitStore implements RateLimitStore {
       if (rule.blockFor > 0) keys.push(`${counter}:block`);
       spec += ` ${rule.limit} ${rule.window} ${rule.blockFor}`;
     }
-    const member = `${this.instance}.${this.sequence++}`;
     return new Promise<RateLimitDecision>((resolve, reject) => {
-      const pending: PendingHit = { keys, member, spec, rules, resolve, reject };
+      const pending: PendingHit = { keys, spec, rules, resolve, reject };
       this.batcher.add(this.isCluster ? tracker : '', pending);
     });
   }
@@ -109,7 +104,7 @@ export class RedisRateLimitStore implements RateLimitStore {
       return;
     }
     const keys = batch.length === 1 ? batch[0].keys : batch.flatMap((hit) => hit.keys);
-    const args = batch.flatMap((hit) => [hit.member, hit.spec]);
+    const args = batch.map((hit) => hit.spec);
     callThrough(this.circuit, () => HIT_LIMITS.run(this.client, keys, args), {
       immediate: true,
     }).then(
