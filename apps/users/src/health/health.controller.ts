@@ -95,7 +95,7 @@ function publicView(result: Indicators | undefined): Indicators | undefined {
   const view: Indicators = {};
   for (const [name, state] of Object.entries(result)) {
     if (state === undefined) continue;
-    const shown: Record<string, unknown> = { status: state.status };
+    const shown: Record<string, unknown> = {};
     for (const field of PUBLIC_FIELDS) {
       if (state[field] !== undefined) shown[field] = state[field];
     }
