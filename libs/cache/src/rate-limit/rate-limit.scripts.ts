@@ -64,16 +64,16 @@ local function hit(spec, k, at)
     local state = known[key]
     if not state then
       if sliding then
-        -- first: the index of the oldest hit still in the window (n when none is), oldest: its time
-        local cutoff, n = now - window, redis.call('LLEN', key)
-        local first, oldest = n, false
-        if n > 0 then
+        -- first: the index of the oldest hit still in the window (size when none is), oldest: its time
+        local cutoff, size = now - window, redis.call('LLEN', key)
+        local first, oldest = size, false
+        if size > 0 then
           local head = tonumber(redis.call('LINDEX', key, 0))
           if head > cutoff then
             first, oldest = 0, head
           else
-            -- lo has left the window; hi is in it, or n. Gallop from the head, then bisect.
-            local lo, hi, step = 0, n, 1
+            -- lo has left the window; hi is in it, or is size. Gallop from the head, then bisect.
+            local lo, hi, step = 0, size, 1
             while lo + step < hi do
               local t = tonumber(redis.call('LINDEX', key, lo + step))
               if t > cutoff then
@@ -88,10 +88,10 @@ local function hit(spec, k, at)
               if t > cutoff then hi, oldest = mid, t else lo = mid end
             end
             first = hi
-            if first == n then redis.call('DEL', key) else redis.call('LTRIM', key, first, -1) end
+            if first == size then redis.call('DEL', key) else redis.call('LTRIM', key, first, -1) end
           end
         end
-        state = { count = n - first, oldest = oldest, waitAt = false, leaves = false, expires = false }
+        state = { count = size - first, oldest = oldest, waitAt = false, leaves = false, expires = false }
       else
         local start = now - now % window
         local startText = string.format('%d', start)
