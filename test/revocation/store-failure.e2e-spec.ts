@@ -90,6 +90,25 @@ describe('JwtRevocationGuard while the revocation store is unavailable', () => {
     expect(frozen.ms).toBeLessThan(BOUND);
   });
 
+  it('refuses a revocation Redis has no memory for, and keeps refusing the tokens revoked before', async () => {
+    const before = closed.issuer.issue({ sub: 'oom', ttl: '5m' });
+    const after = closed.issuer.issue({ sub: 'oom', ttl: '5m' });
+    await closed.revocation.revoke({ jti: before.jti, exp: before.exp, sub: 'oom' });
+    await server.cli('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    await server.cli('CONFIG', 'SET', 'maxmemory', '1');
+    try {
+      await expect(
+        closed.revocation.revoke({ jti: after.jti, exp: after.exp, sub: 'oom' }),
+      ).rejects.toThrow(CacheError);
+      const bearer = (t: string) => closed.http().get('/me').set('Authorization', `Bearer ${t}`);
+      expect((await bearer(before.token)).status).toBe(401);
+      // not revoked: the caller was told so, and the token still works
+      expect((await bearer(after.token)).status).toBe(200);
+    } finally {
+      await server.cli('CONFIG', 'SET', 'maxmemory', '0');
+    }
+  });
+
   it('still refuses invalid tokens with 401 while Redis is down', async () => {
     await server.stop();
     await closed.http().get('/me').set('Authorization', 'Bearer junk').expect(401);
