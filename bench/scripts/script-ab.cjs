@@ -20,7 +20,7 @@ const HITS_PER_TURN = 4000;
 const SPEC = 'sliding-window 1000000 1000 0 10000000 10000 0';
 const LIMITS = ['burst:1000000:1000', 'sustained:10000000:10000'];
 /**
- * Builds before 2026-11-27 03:00 kept the sliding-window log in a sorted set (keys `:s:`) and took a
+ * Builds before 982fc6f (2026-11-27) kept the sliding-window log in a sorted set (keys `:s:`) and took a
  * unique member before each hit's spec; later ones keep it in a list (keys `:l:`), one spec per hit.
  */
 const isSortedSetLog = (script) => script.lua.includes("'ZADD'");
