@@ -73,7 +73,8 @@ async function measure(app, route, seconds) {
   const after = await app.child.ask({ type: 'cpu' }, 'cpu');
   const cpu = after.usage.user + after.usage.system - before.usage.user - before.usage.system;
   const received = after.received - before.received;
-  const perRequest = (name) => (kernelAfter[name] - kernelBefore[name]) / received;
+  const perRequest = (name, after = kernelAfter, before = kernelBefore) =>
+    (after[name] - before[name]) / received;
   return {
     reqPerSec: result.requests.average,
     cpuPerRequest: cpu / received,
@@ -82,8 +83,7 @@ async function measure(app, route, seconds) {
     // calls, per request (Linux /proc; NaN elsewhere).
     wakeupsPerRequest: perRequest('voluntary_ctxt_switches'),
     // the same for the load generator (autocannon, in this process)
-    loaderWakeupsPerRequest:
-      (loaderAfter.voluntary_ctxt_switches - loaderBefore.voluntary_ctxt_switches) / received,
+    loaderWakeupsPerRequest: perRequest('voluntary_ctxt_switches', loaderAfter, loaderBefore),
     readsPerRequest: perRequest('syscr'),
     writesPerRequest: perRequest('syscw'),
     failures: result.non2xx + result.errors,

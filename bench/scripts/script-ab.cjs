@@ -8,7 +8,7 @@
 //   node scripts/script-ab.cjs 10 1,8,16,32 build-base build
 //
 // A turn sends 4,000 hits; the logs reach the size the HTTP bench gives them (tens of thousands of
-// members in the 10 s window) after a few rounds, alike for every build.
+// entries in the 10 s window) after a few rounds, alike for every build.
 const path = require('node:path');
 const { Redis } = require('ioredis');
 
