@@ -31,7 +31,8 @@ const STORE_ERRORS = new Set(['CACHE_STORE', 'CACHE_TIMEOUT']);
  * Turns every error into `{ statusCode, error, message }`: Nest's HTTP exceptions (validation,
  * guards, 404 for unknown routes), body parser errors (413, 415, 400) and anything unexpected,
  * which is a logged 500 whose message says nothing about the internals. A store that stopped
- * answering mid-request (Redis) is a 503, since retrying later can succeed.
+ * answering mid-request (Redis) is a 503, since retrying later can succeed. A body's `retryAfter`
+ * (seconds) is also sent as `Retry-After`.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -47,6 +48,10 @@ export class HttpErrorFilter implements ExceptionFilter {
       this.logger.error('Error after the response was sent', describe(exception));
       httpAdapter.end(response);
       return;
+    }
+    // A 429's or a busy 503's wait in whole seconds, as the header clients and proxies read.
+    if (typeof body.retryAfter === 'number') {
+      httpAdapter.setHeader(response, 'Retry-After', String(body.retryAfter));
     }
     httpAdapter.reply(response, body, body.statusCode);
   }

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       loginRateLimit: { limit: 5, window: 60_000 },
       trustProxy: 0,
       requestTimeout: 30_000,
+      passwordHashQueue: 32,
       warnings: [],
     });
   });
@@ -52,6 +53,7 @@ describe('loadConfig', () => {
       LOGIN_RATE_LIMIT: '3/m',
       TRUST_PROXY: '1',
       REQUEST_TIMEOUT: '10s',
+      PASSWORD_HASH_QUEUE: '8',
     });
     expect(config).toMatchObject({
       nodeEnv: 'production',
@@ -66,6 +68,7 @@ describe('loadConfig', () => {
       loginRateLimit: { limit: 3, window: 60_000 },
       trustProxy: 1,
       requestTimeout: 10_000,
+      passwordHashQueue: 8,
     });
   });
 
@@ -154,6 +157,8 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', { TRUST_PROXY: 'true' }, /integer from 0 to 10/],
     ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '30' }, /duration with a unit/],
     ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '10m' }, /from 100ms to 5m/],
+    ['PASSWORD_HASH_QUEUE', { PASSWORD_HASH_QUEUE: '0' }, /integer from 1 to 10000; got '0'/],
+    ['PASSWORD_HASH_QUEUE', { PASSWORD_HASH_QUEUE: 'many' }, /integer from 1 to 10000/],
   ])('refuses a bad %s (%j) with a message naming it', (variable, env, problem) => {
     const error = configError({ JWT_SECRET: SECRET, ...env });
     expect(error.variable).toBe(variable);

@@ -52,6 +52,11 @@ export interface AppConfig {
   trustProxy: number;
   /** Milliseconds a client has to send a whole request (headers and body) before a 408. */
   requestTimeout: number;
+  /**
+   * Password hashes (logins, sign-ups) that may run or wait at once; one more is answered 503 with
+   * `Retry-After: 1` at once.
+   */
+  passwordHashQueue: number;
   /** Things worth a warning at startup (e.g. a generated JWT secret). */
   warnings: string[];
 }
@@ -63,6 +68,11 @@ export const AppConfig = Symbol('USERS:APP_CONFIG');
 export const MIN_SECRET_BYTES = 32;
 export const DEFAULT_DATABASE_PATH = './data/users.db';
 const MAX_TOKEN_TTL_MS = 86_400_000;
+/**
+ * One hash takes about 50 ms on one of libuv's 4 threads; 32 at once took 0.7 s on 2 cores, so
+ * the last of a full queue waits under a second.
+ */
+export const DEFAULT_PASSWORD_HASH_QUEUE = 32;
 /** Node's own default; a longer one only lets a slow client hold its socket longer. */
 const MAX_REQUEST_TIMEOUT_MS = 300_000;
 
@@ -128,6 +138,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       read('REQUEST_TIMEOUT') ?? '30s',
       100,
       MAX_REQUEST_TIMEOUT_MS,
+    ),
+    passwordHashQueue: parseInteger(
+      'PASSWORD_HASH_QUEUE',
+      read('PASSWORD_HASH_QUEUE') ?? String(DEFAULT_PASSWORD_HASH_QUEUE),
+      1,
+      10_000,
     ),
     warnings,
   };
