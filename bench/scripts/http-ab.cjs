@@ -49,7 +49,8 @@ async function main() {
       const kernel = (name) => median(runs.get(app).map((r) => r[name])).toFixed(2);
       console.log(
         `${`${app.dir}:${app.variant.id}`.padEnd(32)} ${reqPerSec.toFixed(0).padStart(6)} req/s  ` +
-          `${median(cpu(app)).toFixed(1).padStart(6)} µs CPU/request  ` +
+          `${median(cpu(app)).toFixed(1).padStart(6)} µs CPU/request ` +
+          `(${median(runs.get(app).map((r) => r.systemCpuPerRequest)).toFixed(1)} system)  ` +
           `Redis ${redisCpu.toFixed(1).padStart(5)} µs/request  ` +
           `CPU ${ratio.toFixed(3)}x, req/s ${rateRatio.toFixed(3)}x the first (paired medians)  ` +
           `p50/p99 ${p50}/${p99} ms  ` +

@@ -78,6 +78,8 @@ async function measure(app, route, seconds) {
   return {
     reqPerSec: result.requests.average,
     cpuPerRequest: cpu / received,
+    // the part of it spent in the kernel (system calls, waking other processes)
+    systemCpuPerRequest: (after.usage.system - before.usage.system) / received,
     redisCpuPerRequest: (redisAfter - redisBefore) / received,
     // How often the app slept waiting for work (a wake-up each), and its read and write system
     // calls, per request (Linux /proc; NaN elsewhere).
