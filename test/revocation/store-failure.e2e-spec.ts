@@ -93,7 +93,16 @@ describe('JwtRevocationGuard while the revocation store is unavailable', () => {
   it('refuses a revocation Redis has no memory for, and keeps refusing the tokens revoked before', async () => {
     const before = closed.issuer.issue({ sub: 'oom', ttl: '5m' });
     const after = closed.issuer.issue({ sub: 'oom', ttl: '5m' });
-    await closed.revocation.revoke({ jti: before.jti, exp: before.exp, sub: 'oom' });
+    // The writing connection's circuit may still be open from the frozen server of an earlier
+    // test (beforeEach waits for a read; the write side closes at its next probe, within 150 ms).
+    await waitUntil(
+      () =>
+        closed.revocation.revoke({ jti: before.jti, exp: before.exp, sub: 'oom' }).then(
+          () => true,
+          () => false,
+        ),
+      { what: 'a revocation to be stored', timeoutMs: 5000 },
+    );
     await server.cli('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
     await server.cli('CONFIG', 'SET', 'maxmemory', '1');
     try {
