@@ -1,12 +1,17 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import {
   CACHE_EVICT_METADATA,
   CACHE_PUT_METADATA,
   CACHE_WRAPPED,
   CACHEABLE_METADATA,
+  RESOLVED_CACHE_OPTIONS,
 } from './cache.constants';
 import { CacheService } from './cache.service';
+import { CacheConfigError } from './errors';
+import type { ResolvedCacheOptions } from './options/resolve-options';
+import { RATE_LIMIT_METADATA } from './rate-limit/rate-limit.constants';
+import type { RateLimitMetadata } from './rate-limit/rate-limit.decorator';
 import type {
   CacheableOptions,
   CacheEvictOptions,
@@ -22,7 +27,8 @@ import {
 /**
  * Wraps the decorated methods of every singleton provider once, at bootstrap. The wrapper is set
  * on the instance (never on the shared prototype), so two applications in one process, each with
- * its own module options, stay isolated.
+ * its own module options, stay isolated. It also fails the startup on a `@RateLimit('<name>')`
+ * whose set the module's `rateLimit.named` does not have.
  */
 @Injectable()
 export class CacheExplorer implements OnModuleInit {
@@ -33,9 +39,11 @@ export class CacheExplorer implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
     private readonly cache: CacheService,
+    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
   ) {}
 
   onModuleInit(): void {
+    this.checkNamedRateLimits();
     for (const wrapper of this.discovery.getProviders()) {
       const instance: unknown = wrapper.instance;
       if (!instance || typeof instance !== 'object') continue;
@@ -46,6 +54,33 @@ export class CacheExplorer implements OnModuleInit {
           instance as Record<string, unknown>,
           name,
           wrapper.isDependencyTreeStatic(),
+        );
+      }
+    }
+  }
+
+  private checkNamedRateLimits(): void {
+    const named = this.options.rateLimit?.named;
+    for (const { metatype } of this.discovery.getControllers()) {
+      if (typeof metatype !== 'function' || !metatype.prototype) continue;
+      const prototype = metatype.prototype as Record<string, unknown>;
+      const targets: [string, unknown][] = [
+        [metatype.name, metatype],
+        ...this.scanner
+          .getAllMethodNames(prototype)
+          .map((name): [string, unknown] => [`${metatype.name}.${name}`, prototype[name]]),
+      ];
+      for (const [where, target] of targets) {
+        if (typeof target !== 'function') continue;
+        const limits = this.reflector.get<RateLimitMetadata | undefined>(
+          RATE_LIMIT_METADATA,
+          target,
+        );
+        if (!limits || !('named' in limits) || named?.has(limits.named)) continue;
+        const known = named?.size ? `it has ${[...named.keys()].join(', ')}` : 'it has none';
+        throw new CacheConfigError(
+          `@RateLimit('${limits.named}')`,
+          `${where} names a set that rateLimit.named does not have (${known})`,
         );
       }
     }

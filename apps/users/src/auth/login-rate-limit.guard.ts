@@ -34,9 +34,9 @@ export const LOGIN_LIMIT_NAME = 'login';
  * and a store outage is handled the same way, except that an attempt Redis did not answer in time
  * is refused (`unanswered: 'refuse'`).
  *
- * Why not `@RateLimit({ keyBy })` on the route: a decorator's limits are fixed when the class is
- * defined, before the environment is read, and they replace the global limit instead of adding to
- * it (one tracker per request).
+ * Why not `@RateLimit('login')` with a set in `rateLimit.named`: a route's limits replace the
+ * global per-IP limit instead of adding to it (one request counts against one tracker), and this
+ * limit refuses the attempts Redis did not answer, which the module-wide guard does not.
  */
 @Injectable()
 export class LoginRateLimitGuard implements CanActivate {

@@ -86,6 +86,16 @@ describe('@RateLimit', () => {
 });
 
 describe('@SkipRateLimit', () => {
+  it('records the name of a module set, and refuses a name that could not be one', () => {
+    class Auth {
+      @RateLimit('login')
+      login(): void {}
+    }
+    expect(reflector.get(RATE_LIMIT_METADATA, Auth.prototype.login)).toEqual({ named: 'login' });
+    expect(thrownOption(() => RateLimit(''))).toBe('@RateLimit()');
+    expect(thrownOption(() => RateLimit('log in'))).toBe('@RateLimit()');
+  });
+
   it('records true for every limit, or the names to skip', () => {
     class Health {
       @SkipRateLimit()

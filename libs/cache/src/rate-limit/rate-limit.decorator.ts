@@ -3,29 +3,22 @@ import { CacheConfigError } from '../errors';
 import { describe } from '../options/duration';
 import { RATE_LIMIT_METADATA, SKIP_RATE_LIMIT_METADATA } from './rate-limit.constants';
 import {
-  resolveKeyBy,
-  resolveRules,
-  type RateLimitKeyBy,
-  type RateLimitRule,
-  type ResolvedRateLimitRule,
+  checkSetName,
+  resolveLimitSet,
+  type RateLimitDecoratorRule,
+  type ResolvedLimitSet,
 } from './rate-limit.options';
 
-/** A limit set by `@RateLimit()`; `keyBy` must agree across the limits of one decorator. */
-export interface RateLimitDecoratorRule extends RateLimitRule {
-  /** Who the request counts against; default the module's `rateLimit.keyBy`, else `'ip'`. */
-  keyBy?: RateLimitKeyBy;
-}
+export type { RateLimitDecoratorRule } from './rate-limit.options';
 
-/** What `@RateLimit()` records, already validated. */
-export interface RateLimitMetadata {
-  limits: ResolvedRateLimitRule[];
-  keyBy?: RateLimitKeyBy;
-}
+/**
+ * What `@RateLimit()` records: its limits, already validated, or the name of a set in the
+ * module's `rateLimit.named`.
+ */
+export type RateLimitMetadata = ResolvedLimitSet | { named: string };
 
 /** What `@SkipRateLimit()` records: `true` skips every limit, a list skips those names. */
 export type SkipRateLimitMetadata = true | readonly string[];
-
-const DECORATOR_KEYS: ReadonlySet<string> = new Set(['keyBy']);
 
 /**
  * Replaces the module's limits for a controller or a handler (a handler's beats its class's).
@@ -33,21 +26,26 @@ const DECORATOR_KEYS: ReadonlySet<string> = new Set(['keyBy']);
  * `CacheConfigError` naming it. Limits with the same name, limit and window share one budget per
  * tracker wherever they are declared; give a limit its own name to count it on its own.
  *
+ * Given a name instead, the route takes that set of the module's `rateLimit.named`, which is
+ * read with the module's options (from `forRootAsync`'s factory, say); a name that no set has
+ * fails the application's startup.
+ *
  * @example
  * @RateLimit({ name: 'login', limit: 5, window: '1m', blockFor: '15m' })
  * @Post('login')
  * login() {}
+ *
+ * @RateLimit('login') // CacheModule.forRootAsync({ useFactory: (config) => ({ rateLimit: { limits, named: { login: ... } } }) })
+ * @Post('login')
+ * login() {}
  */
 export function RateLimit(
-  rules: RateLimitDecoratorRule | readonly RateLimitDecoratorRule[],
+  rules: string | RateLimitDecoratorRule | readonly RateLimitDecoratorRule[],
 ): ClassDecorator & MethodDecorator {
-  const list = Array.isArray(rules) ? rules : [rules as RateLimitDecoratorRule];
-  const path = Array.isArray(rules) ? (i: number) => `@RateLimit()[${i}]` : () => '@RateLimit()';
-  if (list.length === 0) {
-    throw new CacheConfigError('@RateLimit()', 'expected a limit or a non-empty list of limits');
-  }
-  const limits = resolveRules(list, path, DECORATOR_KEYS);
-  const metadata: RateLimitMetadata = { limits, keyBy: commonKeyBy(list, path) };
+  const metadata: RateLimitMetadata =
+    typeof rules === 'string'
+      ? { named: checkSetName(rules, '@RateLimit()') }
+      : resolveLimitSet(rules, '@RateLimit()');
   return SetMetadata(RATE_LIMIT_METADATA, metadata);
 }
 
@@ -69,24 +67,4 @@ export function SkipRateLimit(...names: string[]): ClassDecorator & MethodDecora
   });
   const metadata: SkipRateLimitMetadata = names.length === 0 ? true : [...names];
   return SetMetadata(SKIP_RATE_LIMIT_METADATA, metadata);
-}
-
-// One request is counted against one tracker, so all its limits run in one script on one slot.
-function commonKeyBy(
-  list: readonly RateLimitDecoratorRule[],
-  path: (index: number) => string,
-): RateLimitKeyBy | undefined {
-  let keyBy: RateLimitKeyBy | undefined;
-  list.forEach((rule, i) => {
-    if (rule.keyBy === undefined) return;
-    const resolved = resolveKeyBy(rule.keyBy, `${path(i)}.keyBy`);
-    if (keyBy !== undefined && keyBy !== resolved) {
-      throw new CacheConfigError(
-        `${path(i)}.keyBy`,
-        'differs from an earlier limit of the same @RateLimit(); one request has one tracker',
-      );
-    }
-    keyBy = resolved;
-  });
-  return keyBy;
 }

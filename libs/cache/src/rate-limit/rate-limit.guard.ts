@@ -24,6 +24,7 @@ import { RateLimitException } from './rate-limit.exception';
 import { rateLimitHeaders, rateLimitPolicy, setResponseHeader } from './rate-limit.headers';
 import type {
   RateLimitKeyBy,
+  ResolvedLimitSet,
   ResolvedRateLimitOptions,
   ResolvedRateLimitRule,
 } from './rate-limit.options';
@@ -213,9 +214,9 @@ export class RateLimitGuard implements CanActivate {
       .filter((skip) => skip !== undefined);
     if (skips.includes(true)) return SKIP_ALL;
     const skipped = new Set(skips.flatMap((skip) => (skip === true ? [] : skip)));
-    const declared = this.reflector.getAllAndOverride<RateLimitMetadata | undefined>(
-      RATE_LIMIT_METADATA,
-      targets,
+    const declared = this.declaredLimits(
+      context,
+      this.reflector.getAllAndOverride<RateLimitMetadata | undefined>(RATE_LIMIT_METADATA, targets),
     );
     const moduleLimits = this.options.rateLimit;
     const source = declared ?? moduleLimits;
@@ -233,6 +234,22 @@ export class RateLimitGuard implements CanActivate {
       keyBy: declared?.keyBy ?? moduleLimits?.keyBy ?? 'ip',
       policy: rateLimitPolicy(limits),
     };
+  }
+
+  /** The limits `@RateLimit()` sets on the route: its own, or the module's set it names. */
+  private declaredLimits(
+    context: ExecutionContext,
+    metadata: RateLimitMetadata | undefined,
+  ): ResolvedLimitSet | undefined {
+    if (metadata === undefined || !('named' in metadata)) return metadata;
+    const set = this.options.rateLimit?.named.get(metadata.named);
+    if (set) return set;
+    // The module's startup check (CacheExplorer) refuses such a route; this covers a route it
+    // could not see (a controller added after startup).
+    throw new CacheConfigError(
+      `@RateLimit('${metadata.named}')`,
+      `${routeName(context)} names a set that rateLimit.named does not have`,
+    );
   }
 
   private warnAboutLargeLogs(limits: readonly ResolvedRateLimitRule[]): void {

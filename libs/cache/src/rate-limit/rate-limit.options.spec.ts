@@ -18,6 +18,7 @@ describe('resolveRateLimitOptions', () => {
   it('fills in the defaults and turns durations into milliseconds', () => {
     expect(resolve({ limits: [{ limit: 100, window: '1m' }] })).toEqual({
       limits: [{ name: 'default', limit: 100, window: 60_000, blockFor: 0 }],
+      named: new Map(),
       keyBy: 'ip',
       algorithm: 'sliding-window',
       onStoreFailure: 'local',
@@ -131,8 +132,74 @@ describe('resolveRateLimitOptions', () => {
       'rateLimit.onStoreFailure',
     ],
     ['headers: true', { limits: [{ limit: 1, window: 1 }], headers: true }, 'rateLimit.headers'],
+    ['named as a list', { limits: [{ limit: 1, window: 1 }], named: [] }, 'rateLimit.named'],
+    [
+      'a set name with a space',
+      { limits: [{ limit: 1, window: 1 }], named: { 'log in': { limit: 1, window: 1 } } },
+      "rateLimit.named['log in']",
+    ],
+    [
+      'an empty named set',
+      { limits: [{ limit: 1, window: 1 }], named: { login: [] } },
+      'rateLimit.named.login',
+    ],
+    [
+      'a bad limit in a named set',
+      { limits: [{ limit: 1, window: 1 }], named: { login: { limit: -1, window: '1m' } } },
+      'rateLimit.named.login.limit',
+    ],
+    [
+      'a bad window in a named list',
+      {
+        limits: [{ limit: 1, window: 1 }],
+        named: {
+          login: [
+            { name: 'a', limit: 1, window: 1 },
+            { name: 'b', limit: 1, window: 'x' },
+          ],
+        },
+      },
+      'rateLimit.named.login[1].window',
+    ],
+    [
+      'keyBys that differ within a named set',
+      {
+        limits: [{ limit: 1, window: 1 }],
+        named: {
+          login: [
+            { name: 'a', limit: 1, window: 1, keyBy: 'ip' },
+            { name: 'b', limit: 1, window: 1, keyBy: 'user' },
+          ],
+        },
+      },
+      'rateLimit.named.login[1].keyBy',
+    ],
   ])('rejects %s with a CacheConfigError naming the option', (_, options, option) => {
     expect(optionOf(options)).toBe(option);
+  });
+
+  it('resolves each named set like the limits of @RateLimit()', () => {
+    const resolved = resolve({
+      limits: [{ limit: 100, window: '1m' }],
+      named: {
+        login: { name: 'login', limit: 5, window: '1m', blockFor: '15m' },
+        export: [
+          { name: 'burst', limit: 2, window: '1s', keyBy: 'user' },
+          { name: 'daily', limit: 50, window: '1d' },
+        ],
+      },
+    });
+    expect(resolved.named.get('login')).toEqual({
+      limits: [{ name: 'login', limit: 5, window: 60_000, blockFor: 900_000 }],
+      keyBy: undefined,
+    });
+    expect(resolved.named.get('export')).toEqual({
+      limits: [
+        { name: 'burst', limit: 2, window: 1000, blockFor: 0 },
+        { name: 'daily', limit: 50, window: 86_400_000, blockFor: 0 },
+      ],
+      keyBy: 'user',
+    });
   });
 
   it('names the option in the message', () => {

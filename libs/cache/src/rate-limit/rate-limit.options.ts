@@ -16,9 +16,22 @@ export interface RateLimitRule {
 /** Who a request counts against: the client IP, the authenticated user, or your own key. */
 export type RateLimitKeyBy = 'ip' | 'user' | ((context: ExecutionContext) => string);
 
+/** A limit of `@RateLimit()` or of a set in `rateLimit.named`; `keyBy` must agree across one set. */
+export interface RateLimitDecoratorRule extends RateLimitRule {
+  /** Who the request counts against; default the module's `rateLimit.keyBy`, else `'ip'`. */
+  keyBy?: RateLimitKeyBy;
+}
+
 /** Options of `rateLimit` in `CacheModule.forRoot()`. */
 export interface RateLimitOptions {
   limits: RateLimitRule[];
+  /**
+   * Sets of limits that a controller or handler picks by name with `@RateLimit('<name>')`, in place
+   * of `limits`. They are read with the rest of the options, so `forRootAsync` can take them from
+   * your configuration, where the limits written in `@RateLimit({ ... })` are fixed when the class
+   * is defined. A name that no set has fails the application's startup.
+   */
+  named?: Record<string, RateLimitDecoratorRule | readonly RateLimitDecoratorRule[]>;
   /** Default `'ip'`. */
   keyBy?: RateLimitKeyBy;
   /** Default `'sliding-window'`. */
@@ -37,15 +50,32 @@ export interface ResolvedRateLimitRule {
   blockFor: number;
 }
 
+/** The limits of one route (or one named set) after validation, and who they count against. */
+export interface ResolvedLimitSet {
+  limits: ResolvedRateLimitRule[];
+  /** Unset: the module's `keyBy`. */
+  keyBy?: RateLimitKeyBy;
+}
+
 export interface ResolvedRateLimitOptions {
   limits: ResolvedRateLimitRule[];
+  /** `rateLimit.named`, validated; empty when unset. */
+  named: ReadonlyMap<string, ResolvedLimitSet>;
   keyBy: RateLimitKeyBy;
   algorithm: 'sliding-window' | 'fixed-window';
   onStoreFailure: 'local' | 'open' | 'closed';
   headers: 'both' | 'draft' | 'legacy' | false;
 }
 
-const KNOWN_OPTIONS = new Set(['limits', 'keyBy', 'algorithm', 'onStoreFailure', 'headers']);
+const KNOWN_OPTIONS = new Set([
+  'limits',
+  'named',
+  'keyBy',
+  'algorithm',
+  'onStoreFailure',
+  'headers',
+]);
+const SET_RULE_KEYS: ReadonlySet<string> = new Set(['keyBy']);
 const KNOWN_RULE_OPTIONS = new Set(['name', 'limit', 'window', 'blockFor']);
 const ALGORITHMS = ['sliding-window', 'fixed-window'] as const;
 const STORE_FAILURE_MODES = ['local', 'open', 'closed'] as const;
@@ -69,6 +99,7 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
   }
   return {
     limits: resolveRules(options.limits, (i) => `rateLimit.limits[${i}]`),
+    named: resolveNamedSets(options.named),
     keyBy: resolveKeyBy(options.keyBy ?? 'ip', 'rateLimit.keyBy'),
     algorithm: oneOf(options.algorithm ?? 'sliding-window', ALGORITHMS, 'rateLimit.algorithm'),
     onStoreFailure: oneOf(
@@ -78,6 +109,72 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
     ),
     headers: oneOf(options.headers ?? 'both', HEADER_MODES, 'rateLimit.headers'),
   };
+}
+
+/**
+ * Validates the limits of `@RateLimit()` or of one named set: one rule or a non-empty list, whose
+ * `keyBy`s agree (one request has one tracker). `at` names the place in errors (`'@RateLimit()'`).
+ */
+export function resolveLimitSet(
+  rules: RateLimitDecoratorRule | readonly RateLimitDecoratorRule[],
+  at: string,
+): ResolvedLimitSet {
+  const list: readonly RateLimitDecoratorRule[] = Array.isArray(rules)
+    ? rules
+    : [rules as RateLimitDecoratorRule];
+  const path = Array.isArray(rules) ? (i: number) => `${at}[${i}]` : () => at;
+  if (list.length === 0) {
+    throw new CacheConfigError(at, 'expected a limit or a non-empty list of limits');
+  }
+  const limits = resolveRules(list, path, SET_RULE_KEYS);
+  return { limits, keyBy: commonKeyBy(list, path) };
+}
+
+/** Validates a name given to a set of limits (in `rateLimit.named` or `@RateLimit('<name>')`). */
+export function checkSetName(name: unknown, at: string): string {
+  if (typeof name !== 'string' || !LIMIT_NAME.test(name)) {
+    throw new CacheConfigError(
+      at,
+      `expected a name of 1-64 letters, digits, '_', '.' or '-'; got ${describe(name)}`,
+    );
+  }
+  return name;
+}
+
+function resolveNamedSets(named: RateLimitOptions['named']): ReadonlyMap<string, ResolvedLimitSet> {
+  const sets = new Map<string, ResolvedLimitSet>();
+  if (named === undefined) return sets;
+  if (typeof named !== 'object' || named === null || Array.isArray(named)) {
+    throw new CacheConfigError(
+      'rateLimit.named',
+      `expected an object of named limit sets; got ${describe(named)}`,
+    );
+  }
+  for (const [name, rules] of Object.entries(named)) {
+    checkSetName(name, `rateLimit.named['${name}']`);
+    sets.set(name, resolveLimitSet(rules, `rateLimit.named.${name}`));
+  }
+  return sets;
+}
+
+// One request is counted against one tracker, so all its limits run in one script on one slot.
+function commonKeyBy(
+  list: readonly RateLimitDecoratorRule[],
+  path: (index: number) => string,
+): RateLimitKeyBy | undefined {
+  let keyBy: RateLimitKeyBy | undefined;
+  list.forEach((rule, i) => {
+    if (rule.keyBy === undefined) return;
+    const resolved = resolveKeyBy(rule.keyBy, `${path(i)}.keyBy`);
+    if (keyBy !== undefined && keyBy !== resolved) {
+      throw new CacheConfigError(
+        `${path(i)}.keyBy`,
+        'differs from an earlier limit of the same set; one request has one tracker',
+      );
+    }
+    keyBy = resolved;
+  });
+  return keyBy;
 }
 
 /**
