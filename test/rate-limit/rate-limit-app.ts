@@ -94,3 +94,17 @@ export function tally<T>(values: readonly T[]): Map<T, number> {
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
   return counts;
 }
+
+/**
+ * Deletes the rate-limit keys of these namespaces (`{ns:rl:*`), and only those, so a shared
+ * REDIS_URL server is left as it was.
+ */
+export async function deleteRateLimitKeys(
+  redis: { cli(...args: string[]): Promise<string> },
+  namespaces: readonly string[],
+): Promise<void> {
+  for (const namespace of namespaces) {
+    const keys = await redis.cli('--scan', '--pattern', `{${namespace}:rl:*`);
+    for (const key of keys.split('\n').filter(Boolean)) await redis.cli('DEL', key);
+  }
+}

@@ -20,7 +20,12 @@ import {
 } from '@app/cache';
 import { uniqueNamespace } from '../contract/cache-store.contract';
 import { standaloneRedis, type StandaloneRedis } from '../harness';
-import { startRateLimitApp, type RateLimitApp, type RateLimitAppOptions } from './rate-limit-app';
+import {
+  deleteRateLimitKeys,
+  startRateLimitApp,
+  type RateLimitApp,
+  type RateLimitAppOptions,
+} from './rate-limit-app';
 
 @Controller()
 class PlainController {
@@ -132,11 +137,7 @@ describe('RateLimitGuard over HTTP (Express, Redis)', () => {
   });
 
   afterAll(async () => {
-    // Only this spec's keys, so a shared REDIS_URL server is left as it was.
-    for (const namespace of namespaces) {
-      const keys = await redis.cli('--scan', '--pattern', `{${namespace}:rl:*`);
-      for (const key of keys.split('\n').filter(Boolean)) await redis.cli('DEL', key);
-    }
+    await deleteRateLimitKeys(redis, namespaces);
     await redis.release();
   });
 

@@ -15,7 +15,12 @@ import {
 } from '@app/cache';
 import { uniqueNamespace } from '../contract/cache-store.contract';
 import { standaloneRedis, type StandaloneRedis } from '../harness';
-import { startRateLimitApp, type RateLimitApp, type RateLimitAppOptions } from './rate-limit-app';
+import {
+  deleteRateLimitKeys,
+  startRateLimitApp,
+  type RateLimitApp,
+  type RateLimitAppOptions,
+} from './rate-limit-app';
 
 @Controller()
 class ItemsController {
@@ -64,10 +69,7 @@ describe('RateLimitGuard on the Fastify adapter', () => {
   });
 
   afterAll(async () => {
-    for (const namespace of namespaces) {
-      const keys = await redis.cli('--scan', '--pattern', `{${namespace}:rl:*`);
-      for (const key of keys.split('\n').filter(Boolean)) await redis.cli('DEL', key);
-    }
+    await deleteRateLimitKeys(redis, namespaces);
     await redis.release();
   });
 

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { CacheConfigError, CacheModule, RateLimit, RateLimitGuard } from '@app/cache';
 import { uniqueNamespace } from '../contract/cache-store.contract';
 import { standaloneRedis, type StandaloneRedis } from '../harness';
+import { deleteRateLimitKeys } from './rate-limit-app';
 
 /** Stands for the app's own configuration, read after the classes below were defined. */
 @Injectable()
@@ -62,10 +63,7 @@ describe("@RateLimit('<name>'): limits read with the module's options (forRootAs
   });
 
   afterAll(async () => {
-    for (const namespace of namespaces) {
-      const keys = await redis.cli('--scan', '--pattern', `{${namespace}:rl:*`);
-      for (const key of keys.split('\n').filter(Boolean)) await redis.cli('DEL', key);
-    }
+    await deleteRateLimitKeys(redis, namespaces);
     await redis.release();
   });
 
