@@ -60,9 +60,8 @@ export class LoginRateLimitGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const http = context.switchToHttp();
     const outcome = await this.limiter.hit(
-      this.getTracker(http.getRequest<LoginRequest>()),
+      this.getTracker(context.switchToHttp().getRequest<LoginRequest>()),
       [this.rule],
       this.settings,
     );
@@ -71,11 +70,8 @@ export class LoginRateLimitGuard implements CanActivate {
       throw new ServiceUnavailableException(RATE_LIMIT_UNAVAILABLE_MESSAGE);
     }
     if (outcome.decision.allowed) return true;
-    const retryAfter = Math.max(1, Math.ceil(outcome.decision.retryAfterMs / 1000));
-    http
-      .getResponse<{ setHeader(name: string, value: string): void }>()
-      .setHeader('Retry-After', String(retryAfter));
-    throw new RateLimitException(retryAfter);
+    // The app's error filter sends the exception's retryAfter as the Retry-After header.
+    throw new RateLimitException(Math.max(1, Math.ceil(outcome.decision.retryAfterMs / 1000)));
   }
 
   /**
