@@ -104,7 +104,8 @@ describe('CacheService when Redis misbehaves', () => {
     // Read, then SET NX: sent and given up on while frozen; the loader runs without the lock.
     await expect(cache.getOrSet('k', () => 'from-db')).resolves.toBe('from-db');
     await server.resume(); // Redis now runs the SET NX it had received
-    await waitUntil(async () => (await server.cli('EXISTS', locked)) === '0', {
+    // Released, and fenced against its own call (`!token`): any other caller may take it.
+    await waitUntil(async () => (await server.cli('GET', locked)).startsWith('!'), {
       what: 'the abandoned lock to be released',
       timeoutMs: 5000,
     });
@@ -125,7 +126,7 @@ describe('CacheService when Redis misbehaves', () => {
     });
     await expect(loaded).resolves.toBe('from-db');
     await server.resume();
-    await waitUntil(async () => (await server.cli('EXISTS', locked)) === '0', {
+    await waitUntil(async () => (await server.cli('GET', locked)).startsWith('!'), {
       what: 'the lock to be released once Redis answers',
       timeoutMs: 5000,
     });

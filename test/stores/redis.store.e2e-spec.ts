@@ -179,3 +179,36 @@ describe('RedisStore on standalone Redis', () => {
     await expect(server.cli('--scan', '--pattern', `${namespace}*`)).resolves.toBe('');
   });
 });
+
+describe('RedisStore locks whose call got no answer (unlock with fenceFor)', () => {
+  // What a Cluster client can do after a failover: it retries a lock call on its own after the
+  // caller gave up on it, and the retry may land after the caller released the lock.
+  it("keeps the lost call's late retry out for fenceFor, and lets every other token in", async () => {
+    const store = open(`fence-${Date.now()}`, false);
+    await store.unlock('k', 'lost', 5_000); // released before the retry landed
+    await expect(store.lock('k', 'lost', 5_000)).resolves.toBe(false); // the late retry
+    await expect(store.lock('k', 'reader', 5_000)).resolves.toBe(true);
+    await expect(store.lock('k', 'another', 5_000)).resolves.toBe(false); // held by the reader
+    await store.unlock('k', 'reader');
+    await expect(store.lock('k', 'another', 5_000)).resolves.toBe(true);
+  });
+
+  it('fences a lock its token holds, and leaves alone a lock another token holds', async () => {
+    const store = open(`fence-${Date.now()}`, false);
+    await expect(store.lock('held', 'lost', 5_000)).resolves.toBe(true);
+    await store.unlock('held', 'lost', 5_000);
+    await expect(store.lock('held', 'lost', 5_000)).resolves.toBe(false);
+    await expect(store.lock('held', 'reader', 5_000)).resolves.toBe(true);
+
+    await expect(store.lock('other', 'holder', 5_000)).resolves.toBe(true);
+    await store.unlock('other', 'lost', 5_000);
+    await expect(store.lock('other', 'reader', 5_000)).resolves.toBe(false);
+  });
+
+  it('lets the fence lapse after fenceFor', async () => {
+    const store = open(`fence-${Date.now()}`, false);
+    await store.unlock('k', 'lost', 30);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await expect(store.lock('k', 'lost', 5_000)).resolves.toBe(true);
+  });
+});

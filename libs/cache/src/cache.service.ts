@@ -626,9 +626,14 @@ export class CacheService implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Releases the locks whose calls got no answer, fencing each against its own call: a Cluster
+   * client may still deliver that call after this release, and the lock would then be held, with
+   * no holder, for the whole lock time.
+   */
   private async releaseAbandonedLocks(): Promise<void> {
     for (const [token, key] of this.abandonedLocks) {
-      await this.store.unlock(key, token);
+      await this.store.unlock(key, token, this.options.lockTimeout);
       this.abandonedLocks.delete(token);
     }
   }

@@ -76,8 +76,13 @@ export interface CacheStore {
    * The caller owns the token, so it can release a lock whose reply it never got.
    */
   lock(key: string, token: string, ttl: number): Promise<boolean>;
-  /** Releases a lock, only if `token` still holds it. */
-  unlock(key: string, token: string): Promise<void>;
+  /**
+   * Releases a lock, only if `token` still holds it. With `fenceFor` (ms), for a lock whose
+   * `lock()` call got no answer: for that long, a `lock()` call of `token` that still lands (a
+   * Cluster client retries a command on its own) does not take the lock, while other tokens may.
+   * A store whose calls cannot land late (an in-process one) may ignore it.
+   */
+  unlock(key: string, token: string, fenceFor?: number): Promise<void>;
   /** Releases what the store owns (timers, connections it opened). */
   close(): Promise<void>;
 }

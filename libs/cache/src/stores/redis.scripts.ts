@@ -90,18 +90,38 @@ return #KEYS`);
 
 /**
  * KEYS[1] = lock; ARGV[1] = this caller's value (`token@askedAt+ttl`), ARGV[2] = ttl (ms),
- * ARGV[3] = now (ms, the caller's clock), ARGV[4] = late (ms). Takes the lock when it is free, or
- * when it is held by a lock that landed more than `late` ms after its holder asked for it: that
- * holder's call had timed out, so it loads without the lock and no value of its will come (a
- * Cluster client retries a command on its own, even after its caller gave up on it). 1 if taken.
+ * ARGV[3] = now (ms, the caller's clock), ARGV[4] = late (ms). Takes the lock when it is free; when
+ * it is fenced (`!token`, see `FENCE_LOCK`) by another token than this caller's; or when it is held
+ * by a lock that landed more than `late` ms after its holder asked for it: that holder's call had
+ * timed out, so it loads without the lock and no value of its will come (a Cluster client retries
+ * a command on its own, even after its caller gave up on it). 1 if taken.
  */
 export const TAKE_LOCK = new LuaScript(`
 if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
-local asked, ttl = string.match(redis.call('GET', KEYS[1]), '@(%d+)%+(%d+)$')
+local held = redis.call('GET', KEYS[1])
+if string.sub(held, 1, 1) == '!' then
+  if string.sub(ARGV[1], 1, #held) == string.sub(held, 2) .. '@' then return 0 end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+local asked, ttl = string.match(held, '@(%d+)%+(%d+)$')
 if not asked then return 0 end
 local landed = tonumber(ARGV[3]) - (tonumber(ttl) - redis.call('PTTL', KEYS[1]))
 if landed - tonumber(asked) <= tonumber(ARGV[4]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`);
+
+/**
+ * KEYS[1] = lock; ARGV[1] = token, ARGV[2] = ttl (ms). For a lock whose call got no answer: when
+ * the lock is free or held by the token, leaves a fence (`!token`) for `ttl` ms in its place. The
+ * token's own call, should a client's retry still land, then does not take the lock, where a
+ * plain release would have let it in afterwards for the whole lock time. Others take the fence
+ * over at once (`TAKE_LOCK`). 1 if fenced.
+ */
+export const FENCE_LOCK = new LuaScript(`
+local held = redis.call('GET', KEYS[1])
+if held and string.sub(held, 1, #ARGV[1] + 1) ~= ARGV[1] .. '@' then return 0 end
+redis.call('SET', KEYS[1], '!' .. ARGV[1], 'PX', ARGV[2])
 return 1`);
 
 /** KEYS[1] = lock; ARGV[1] = token. Deletes the lock only if the token still holds it. */

@@ -10,6 +10,7 @@ import {
   INVALIDATE_TAGS,
   KEEP_TAG_KEYS,
   MARK_EVICTED,
+  FENCE_LOCK,
   RELEASE_LOCK,
   SET_ENTRY,
   TAKE_LOCK,
@@ -230,8 +231,14 @@ export class RedisStore implements CacheStore {
     return reply === 1;
   }
 
-  async unlock(key: string, token: string): Promise<void> {
-    await this.call(() => RELEASE_LOCK.run(this.client, [this.lockPrefix + key], [token]));
+  async unlock(key: string, token: string, fenceFor?: number): Promise<void> {
+    const keys = [this.lockPrefix + key];
+    if (fenceFor === undefined) {
+      await this.call(() => RELEASE_LOCK.run(this.client, keys, [token]));
+      return;
+    }
+    const ms = Math.max(1, Math.ceil(fenceFor));
+    await this.call(() => FENCE_LOCK.run(this.client, keys, [token, ms]));
   }
 
   async close(): Promise<void> {

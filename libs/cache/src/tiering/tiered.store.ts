@@ -86,8 +86,8 @@ export class TieredStore implements CacheStore, InvalidationListener {
     return this.l2.lock(key, token, ttl);
   }
 
-  unlock(key: string, token: string): Promise<void> {
-    return this.l2.unlock(key, token);
+  unlock(key: string, token: string, fenceFor?: number): Promise<void> {
+    return this.l2.unlock(key, token, fenceFor);
   }
 
   async close(): Promise<void> {
