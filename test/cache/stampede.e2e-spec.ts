@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CacheModuleOptions } from '@app/cache';
 import { uniqueNamespace } from '../contract/cache-store.contract';
-import { standaloneRedis, type StandaloneRedis } from '../harness';
+import { standaloneRedis, waitUntil, type StandaloneRedis } from '../harness';
 import { cacheApp } from '../support/cache-app';
 
 describe('stampede across processes sharing Redis', () => {
@@ -57,6 +57,71 @@ describe('stampede across processes sharing Redis', () => {
     } finally {
       await cache.clear();
       await app.close();
+    }
+  });
+
+  describe('a lock taken as a lease (1 s with the default commandTimeout)', () => {
+    it('is renewed while a load outlasts the lease, so another instance waits for its value', async () => {
+      const namespace = uniqueNamespace();
+      const options: CacheModuleOptions = {
+        namespace,
+        lockTimeout: '10s',
+        redis: { url: server.url },
+      };
+      const [holder, waiter] = await Promise.all([cacheApp(options), cacheApp(options)]);
+      try {
+        const held = holder.cache.getOrSet('k', async () => {
+          await sleep(2_500); // two and a half leases
+          return 'loaded by the holder';
+        });
+        await waitForLock(`${namespace}#lock:k`);
+        let waiterCalls = 0;
+        const waited = waiter.cache.getOrSet('k', () => `loaded by the waiter ${++waiterCalls}`);
+        await expect(held).resolves.toBe('loaded by the holder');
+        await expect(waited).resolves.toBe('loaded by the holder');
+        expect(waiterCalls).toBe(0);
+      } finally {
+        await holder.cache.clear();
+        await Promise.all([holder.app.close(), waiter.app.close()]);
+      }
+    });
+
+    it('lapses within a lease once its holder stops renewing it, not after lockTimeout', async () => {
+      const namespace = uniqueNamespace();
+      const options: CacheModuleOptions = {
+        namespace,
+        lockTimeout: '30s',
+        redis: { url: server.url },
+      };
+      const [holder, waiter] = await Promise.all([cacheApp(options), cacheApp(options)]);
+      let finishLoad = (): void => undefined;
+      try {
+        const held = holder.cache.getOrSet(
+          'k',
+          () => new Promise<string>((resolve) => (finishLoad = () => resolve('late'))),
+        );
+        await waitForLock(`${namespace}#lock:k`);
+        // The holder's process goes away mid-load: its lease is no longer renewed.
+        await holder.app.close();
+        const started = Date.now();
+        await expect(waiter.cache.getOrSet('k', () => 'mine')).resolves.toBe('mine');
+        // Generous: the lock lasts 30 s if the lease does not lapse.
+        expect(Date.now() - started).toBeLessThan(5_000);
+        finishLoad();
+        await held.catch(() => undefined);
+      } finally {
+        finishLoad();
+        await waiter.cache.clear();
+        await waiter.app.close();
+      }
+    });
+
+    function waitForLock(key: string): Promise<void> {
+      return waitUntil(async () => (await server.cli('EXISTS', key)) === '1', {
+        what: 'the holder to take the lock',
+        timeoutMs: 5_000,
+        intervalMs: 5,
+      });
     }
   });
 

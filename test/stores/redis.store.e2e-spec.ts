@@ -212,3 +212,19 @@ describe('RedisStore locks whose call got no answer (unlock with fenceFor)', () 
     await expect(store.lock('k', 'lost', 5_000)).resolves.toBe(true);
   });
 });
+
+describe('RedisStore lock leases (extendLock)', () => {
+  it('renews a lock only for the token that holds it, and dates the renewal', async () => {
+    const namespace = `lease-${Date.now()}`;
+    const store = open(namespace, false);
+    await expect(store.lock('k', 'holder', 200)).resolves.toBe(true);
+    await expect(store.extendLock('k', 'other', 5_000)).resolves.toBe(false);
+    await expect(store.extendLock('k', 'holder', 5_000)).resolves.toBe(true);
+    const ttl = Number(await server.cli('PTTL', `${namespace}#lock:k`));
+    expect(ttl).toBeGreaterThan(1_000); // renewed past the 200 ms it was taken for
+    // Dated now: a renewed lock is not taken for one that landed late and taken over.
+    await expect(store.lock('k', 'reader', 5_000)).resolves.toBe(false);
+    await store.unlock('k', 'holder');
+    await expect(store.extendLock('k', 'holder', 5_000)).resolves.toBe(false);
+  });
+});

@@ -47,6 +47,12 @@ const FAILED: unique symbol = Symbol('CACHE:FAILED');
 type Failed = typeof FAILED;
 const REPLAY_INTERVAL_MS = 200;
 const MAX_POLL_DELAY_MS = 50;
+/**
+ * The shortest lease of a stampede lock (see {@link CacheService.lockLease}): a holder renews it
+ * every third of it, so a pause of the holder's event loop shorter than two thirds of it (GC, a
+ * busy machine) never lets another instance load too.
+ */
+const MIN_LOCK_LEASE_MS = 1000;
 /** Locks whose reply was lost are released after recovery; past this many, the oldest lapse alone. */
 const MAX_ABANDONED_LOCKS = 1000;
 /** A load whose value the store refused (the key changed meanwhile) runs once more, not again. */
@@ -87,10 +93,22 @@ export class CacheService implements OnApplicationShutdown {
   private replaying = false;
   private closed = false;
 
+  /**
+   * How long a stampede lock lasts unless its holder renews it. A store that can renew locks
+   * (Redis) takes them as short leases, renewed while the load runs and for at most `lockTimeout`
+   * in all, so a lock whose holder died or lost Redis (its circuit open, say, while a Cluster
+   * fails over another master) lapses within a lease, not `lockTimeout`. Four command timeouts
+   * give a renewal time to land.
+   */
+  private readonly lockLease: number;
+
   constructor(
     @Inject(CacheStore) private readonly store: CacheStore,
     @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
-  ) {}
+  ) {
+    const lease = Math.max(MIN_LOCK_LEASE_MS, 4 * (options.redis?.commandTimeout ?? 0));
+    this.lockLease = store.extendLock ? Math.min(options.lockTimeout, lease) : options.lockTimeout;
+  }
 
   /** The fresh value at `key`, or `undefined` on a miss (a stored `null` is returned as `null`). */
   async get<T>(key: string): Promise<T | undefined> {
@@ -335,12 +353,14 @@ export class CacheService implements OnApplicationShutdown {
     options: ResolvedWriteOptions,
     flight: Flight,
   ): Promise<T> {
+    const renewal = this.renewLock(key, token);
     try {
       // Another process may have stored the value between our miss and our lock.
       const found = await this.readFresh(key, options.tags);
       if (found !== FAILED) return found as T;
       return await this.load(key, loader, options, flight);
     } finally {
+      clearInterval(renewal);
       await this.releaseLock(key, token);
     }
   }
@@ -385,6 +405,7 @@ export class CacheService implements OnApplicationShutdown {
       try {
         const token = await this.takeLock(key);
         if (token === undefined) return; // another process is refreshing it
+        const renewal = token === FAILED ? undefined : this.renewLock(key, token);
         try {
           await this.load(key, loader, options, flight);
         } catch (error) {
@@ -392,6 +413,7 @@ export class CacheService implements OnApplicationShutdown {
             `Refreshing "${key}" failed; serving the stale value: ${String(error)}`,
           );
         } finally {
+          clearInterval(renewal);
           if (token !== FAILED) await this.releaseLock(key, token);
         }
       } finally {
@@ -408,10 +430,30 @@ export class CacheService implements OnApplicationShutdown {
    */
   private async takeLock(key: string): Promise<string | undefined | Failed> {
     const token = randomUUID();
-    const taken = await this.attempt(this.store.lock(key, token, this.options.lockTimeout));
+    const taken = await this.attempt(this.store.lock(key, token, this.lockLease));
     if (taken !== FAILED) return taken ? token : undefined;
     this.abandonLock(key, token);
     return FAILED;
+  }
+
+  /**
+   * Renews a lock taken as a lease every third of the lease, until `lockTimeout` after it was
+   * taken or until the token no longer holds it; the caller clears the returned timer when done.
+   * A renewal that fails is not retried: the lease then lapses, and the readers load themselves.
+   */
+  private renewLock(key: string, token: string): NodeJS.Timeout | undefined {
+    const extend = this.store.extendLock?.bind(this.store);
+    if (!extend || this.lockLease >= this.options.lockTimeout) return undefined;
+    const until = Date.now() + this.options.lockTimeout;
+    const timer: NodeJS.Timeout = setInterval(() => {
+      const left = until - Date.now();
+      if (left <= 0 || this.closed) return clearInterval(timer);
+      void this.attempt(extend(key, token, Math.min(this.lockLease, left))).then((held) => {
+        if (held === false) clearInterval(timer);
+      });
+    }, this.lockLease / 3);
+    timer.unref();
+    return timer;
   }
 
   /** A release that fails is retried after recovery: readers would otherwise wait out the lock. */

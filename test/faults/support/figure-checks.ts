@@ -47,7 +47,8 @@ function describeFailures(failed: Sample[]): string {
   if (failed.length === 0) return '';
   const first = failed.slice(0, 3).map((r) => {
     const answer = r.status === 0 ? `no answer (${r.error ?? 'unknown'})` : String(r.status);
-    return `${r.kind} on app-${'ab'[r.instance] ?? r.instance} at ${r.start.toFixed(0)} ms: ${answer} after ${(r.end - r.start).toFixed(0)} ms`;
+    const user = r.userId === undefined ? '' : ` (user ${r.userId})`;
+    return `${r.kind}${user} on app-${'ab'[r.instance] ?? r.instance} at ${r.start.toFixed(0)} ms: ${answer} after ${(r.end - r.start).toFixed(0)} ms`;
   });
   return ` (${first.join('; ')}${failed.length > 3 ? '; …' : ''})`;
 }

@@ -77,6 +77,13 @@ export interface CacheStore {
    */
   lock(key: string, token: string, ttl: number): Promise<boolean>;
   /**
+   * Makes the lock `token` holds last `ttl` ms from now; false when the token no longer holds it.
+   * Optional: without it, a lock is taken for the whole `lockTimeout`; with it, a lock is a short
+   * lease that its holder renews while it loads, so one whose holder died or lost the store lapses
+   * soon instead of making every reader of the key wait out `lockTimeout`.
+   */
+  extendLock?(key: string, token: string, ttl: number): Promise<boolean>;
+  /**
    * Releases a lock, only if `token` still holds it. With `fenceFor` (ms), for a lock whose
    * `lock()` call got no answer: for that long, a `lock()` call of `token` that still lands (a
    * Cluster client retries a command on its own) does not take the lock, while other tokens may.

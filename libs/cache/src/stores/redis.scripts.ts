@@ -124,6 +124,17 @@ if held and string.sub(held, 1, #ARGV[1] + 1) ~= ARGV[1] .. '@' then return 0 en
 redis.call('SET', KEYS[1], '!' .. ARGV[1], 'PX', ARGV[2])
 return 1`);
 
+/**
+ * KEYS[1] = lock; ARGV[1] = token, ARGV[2] = its new value (`token@now+ttl`), ARGV[3] = ttl (ms).
+ * Renews the lock for `ttl` ms only if the token still holds it; the new value dates the renewal,
+ * so `TAKE_LOCK` reads a renewed lock as one that landed on time. 1 if renewed.
+ */
+export const EXTEND_LOCK = new LuaScript(`
+local held = redis.call('GET', KEYS[1])
+if not held or string.sub(held, 1, #ARGV[1] + 1) ~= ARGV[1] .. '@' then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`);
+
 /** KEYS[1] = lock; ARGV[1] = token. Deletes the lock only if the token still holds it. */
 export const RELEASE_LOCK = new LuaScript(`
 local held = redis.call('GET', KEYS[1])

@@ -10,6 +10,7 @@ import {
   INVALIDATE_TAGS,
   KEEP_TAG_KEYS,
   MARK_EVICTED,
+  EXTEND_LOCK,
   FENCE_LOCK,
   RELEASE_LOCK,
   SET_ENTRY,
@@ -228,6 +229,15 @@ export class RedisStore implements CacheStore {
     const now = Date.now();
     const args = [`${token}@${now}+${ms}`, ms, now, this.lateLockAfter];
     const reply = await this.call(() => TAKE_LOCK.run(this.client, [this.lockPrefix + key], args));
+    return reply === 1;
+  }
+
+  async extendLock(key: string, token: string, ttl: number): Promise<boolean> {
+    const ms = Math.max(1, Math.ceil(ttl));
+    const args = [token, `${token}@${Date.now()}+${ms}`, ms];
+    const reply = await this.call(() =>
+      EXTEND_LOCK.run(this.client, [this.lockPrefix + key], args),
+    );
     return reply === 1;
   }
 

@@ -14,6 +14,8 @@ export class TieredStore implements CacheStore, InvalidationListener {
   private generation = 0;
   private bus!: InvalidationBus;
   private wasUsable = true;
+  /** The L2 store's, when it has one (see `CacheStore.extendLock`). */
+  readonly extendLock?: (key: string, token: string, ttl: number) => Promise<boolean>;
 
   constructor(
     private readonly l2: CacheStore,
@@ -21,6 +23,7 @@ export class TieredStore implements CacheStore, InvalidationListener {
     connectBus: (listener: InvalidationListener) => InvalidationBus,
   ) {
     this.bus = connectBus(this);
+    if (l2.extendLock) this.extendLock = (key, token, ttl) => l2.extendLock!(key, token, ttl);
   }
 
   /** L1 holds fresh entries only: it drops each one when its freshness ends, if not before. */
