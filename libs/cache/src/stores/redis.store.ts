@@ -7,11 +7,11 @@ import { PassBatcher } from '../concurrency/pass-batcher';
 import { callThrough, type RedisCircuit } from '../redis/redis-circuit';
 import { closeClient, type RedisLane } from '../redis/redis-connection';
 import {
+  EXTEND_LOCK,
+  FENCE_LOCK,
   INVALIDATE_TAGS,
   KEEP_TAG_KEYS,
   MARK_EVICTED,
-  EXTEND_LOCK,
-  FENCE_LOCK,
   RELEASE_LOCK,
   SET_ENTRY,
   TAKE_LOCK,
